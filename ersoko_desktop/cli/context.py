@@ -1,0 +1,84 @@
+"""Shared CLI plumbing: the database, JSON output, the progress bar."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from ..progress import Progress
+
+
+class CliContext:
+    def __init__(self, db: str | None):
+        self.db = db
+        self._engine: Engine | None = None
+
+    def engine(self, *, migrate: bool = True) -> Engine:
+        """The database, migrated to the code's schema (refused if newer than the code)."""
+        if self._engine is None:
+            from ..db import open_database
+
+            self._engine = open_database(self.db, migrate=migrate)
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        from ..db import session_scope
+
+        with session_scope(self.engine()) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    raise TypeError(f"не сериализуется в JSON: {type(value).__name__}")
+
+
+def info(message: str) -> None:
+    """Human messages go to stderr so ``--format json`` keeps stdout pure JSON."""
+    print(message, file=sys.stderr)
+
+
+def add_format(parser, choices=("text", "json"), default="text") -> None:
+    parser.add_argument("--format", choices=choices, default=default, help="формат вывода")
+
+
+def terminal_progress(label: str, *, enabled: bool = True) -> Progress:
+    """A progress bar on stderr (only when stderr is a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        return Progress()
+    state = {"last": -1}
+
+    def show(fraction: float, text: str) -> None:
+        pct = int(fraction * 100)
+        if pct == state["last"]:
+            return
+        state["last"] = pct
+        bar = "█" * (pct // 4) + "░" * (25 - pct // 4)
+        sys.stderr.write(f"\r{label}: {bar} {pct:3d}% {text[:40]:<40}")
+        if pct >= 100:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return Progress(show)

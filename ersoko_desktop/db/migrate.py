@@ -1,0 +1,92 @@
+"""Alembic migrations shipped inside the package; upgrade with a backup first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from ..errors import DatabaseError
+from ..paths import backups_dir, migrations_dir
+from .engine import sqlite_path
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory(str(migrations_dir()))
+    heads = script.get_heads()
+    if len(heads) != 1:
+        raise DatabaseError(f"В программе несколько веток миграций ({', '.join(heads)}); сообщите разработчикам.")
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_sqlite(db_file: Path, reason: str, directory: Path | None = None) -> Path:
+    """Copy a live SQLite database with the backup API (consistent even in WAL mode)."""
+    directory = directory or backups_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = directory / f"{db_file.stem}-{reason}-{stamp}.sqlite"
+    src = sqlite3.connect(str(db_file))
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    before: str | None
+    after: str
+    backup: Path | None
+
+
+def upgrade(engine: Engine) -> MigrationResult:
+    """Bring the database to the code's schema. Refuses a database written by a newer program."""
+    script = ScriptDirectory(str(migrations_dir()))
+    head = head_revision()
+    before = current_revision(engine)
+    if before is not None and not _safe_known(script, before):
+        raise DatabaseError(
+            f"База данных создана более новой версией программы (схема {before}). "
+            "Обновите ЕРСОКО Desktop или откройте другую базу; эта база не изменена."
+        )
+    if before == head:
+        return MigrationResult(before, head, None)
+    backup = None
+    db_file = sqlite_path(str(engine.url))
+    if db_file is not None and db_file.exists() and inspect(engine).get_table_names():
+        backup = backup_sqlite(db_file, "before-migration")
+    command.upgrade(alembic_config(engine), "head")
+    return MigrationResult(before, head, backup)
+
+
+def _safe_known(script: ScriptDirectory, rev: str) -> bool:
+    try:
+        return script.get_revision(rev) is not None
+    except Exception:
+        return False
+
+
+def downgrade(engine: Engine, target: str = "base") -> None:
+    command.downgrade(alembic_config(engine), target)

@@ -1,0 +1,132 @@
+"""Main window: navigation list on the left, one page per capability on the right."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Iterator
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from .. import APP_NAME
+from .context import AppContext
+
+# (key, title, module under ersoko_desktop.ui.views). Each module defines ``Page(ctx)``.
+PAGES: list[tuple[str, str, str]] = [
+    ("overview", "Обзор", "overview"),
+    ("results", "Результаты", "results"),
+    ("indicators", "Показатели", "indicators"),
+    ("roadmaps", "Дорожные карты", "roadmaps"),
+    ("forms", "Формы", "forms"),
+    ("packages", "Пакеты", "packages"),
+    ("settings", "Настройки", "settings"),
+]
+
+STYLE = """
+QListWidget#nav { background: #f3f5f8; border: none; border-right: 1px solid #dde1e6; font-size: 11pt; }
+QListWidget#nav::item { padding: 9px 14px; border-radius: 6px; margin: 2px 6px; }
+QListWidget#nav::item:selected { background: #dbe8fb; color: #0b3d91; }
+QLabel[role="title"] { font-size: 16pt; font-weight: 600; color: #1f2933; }
+QLabel[role="hint"] { color: #52606d; }
+QFrame[role="card"] { background: #ffffff; border: 1px solid #dde1e6; border-radius: 8px; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(APP_NAME + (" — демонстрационная база" if ctx.demo else ""))
+        self.resize(1200, 760)
+        self.setMinimumSize(QSize(900, 600))
+        self.setStyleSheet(STYLE)
+
+        self.nav = QListWidget(objectName="nav")
+        self.nav.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        self._pages: dict[str, QWidget] = {}
+        for key, title, _module in PAGES:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.org_label = QLabel()
+        self.db_label = QLabel()
+        self.statusBar().addWidget(self.org_label, 1)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self._build_menu()
+        self.refresh_status()
+        self.nav.setCurrentRow(0)
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&Файл")
+        quit_action = QAction("Выход", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        go_menu = self.menuBar().addMenu("&Переход")
+        for i, (_key, title, _m) in enumerate(PAGES):
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, row=i: self.nav.setCurrentRow(row))
+            go_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Справка")
+        about = QAction("О программе", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def refresh_status(self) -> None:
+        org = self.ctx.own_org()
+        if org:
+            self.org_label.setText(f"Организация: {org[1]} ({org[0]})")
+        else:
+            self.org_label.setText("Организация не выбрана")
+        self.db_label.setText(f"База: {self.ctx.db_label}")
+
+    def page(self, key: str) -> QWidget:
+        """The page for ``key``, created on first use (keeps start-up fast)."""
+        if key not in self._pages:
+            module = next(m for k, _t, m in PAGES if k == key)
+            widget = import_module(f"{__package__}.views.{module}").Page(self.ctx)
+            self._pages[key] = widget
+            self.stack.addWidget(widget)
+        return self._pages[key]
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row][0]
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        if hasattr(widget, "refresh"):
+            widget.refresh()
+
+    def visit_all_pages(self) -> Iterator[QWidget]:
+        """Open every page once (self-test, screenshots)."""
+        for row in range(len(PAGES)):
+            self.nav.setCurrentRow(row)
+            yield self.stack.currentWidget()
+        self.nav.setCurrentRow(0)
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        AboutDialog(self).exec()
