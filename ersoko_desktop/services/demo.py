@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.models import (
@@ -26,6 +26,7 @@ from ..db.models import (
     RoadmapTask,
     TaskOccurrence,
 )
+from ..db.bulk import bulk_insert
 from ..progress import Progress
 from ..settings import set_own_organization
 
@@ -115,7 +116,7 @@ def fill_demo(session: Session, *, progress: Progress | None = None) -> DemoSumm
                     rows += _school_results(rng, proc, school, spec, strength[school.code], sizes[school.code], year)
                 step += 1
                 progress.step(step / total_steps * 0.9, "Демонстрационные результаты ВПР")
-    session.execute(insert(ParticipantResult), rows)
+    bulk_insert(session, ParticipantResult.__table__, rows)
     _demo_roadmap(session, munis[0])
     set_own_organization(session, munis[0].code)
     session.flush()

@@ -1,0 +1,1 @@
+"""Domain knowledge: pure Python/pandas, no SQLAlchemy, no Qt."""
