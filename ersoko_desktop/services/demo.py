@@ -42,7 +42,7 @@ SCHOOL_NAMES = [
 ]
 SUBJECTS = ("Русский язык", "Математика")
 GRADES = (4, 5, 6, 7, 8)
-YEARS = (2023, 2024, 2025)
+YEARS = (2024, 2025, 2026)
 INFLATED, MISMATCH, JUMP = "DEMO-S03", "DEMO-S07", "DEMO-S12"
 WEAK = ("DEMO-S15", "DEMO-S21")
 
@@ -93,7 +93,7 @@ def fill_demo(session: Session, *, progress: Progress | None = None) -> DemoSumm
         school = Organization(code=f"DEMO-S{i:02d}", name=name, kind="school", parent=muni)
         schools.append(school)
     session.add_all(schools)
-    for y in (2022, 2023, 2024, 2025):
+    for y in (2023, 2024, 2025, 2026):
         session.add(AcademicYear(label=f"{y}/{(y + 1) % 100:02d}", start=dt.date(y, 9, 1), end=dt.date(y + 1, 8, 31)))
     session.flush()
 
@@ -172,26 +172,30 @@ def _school_results(rng: random.Random, proc: Procedure, school: Organization, s
 
 
 def _demo_roadmap(session: Session, muni: Organization) -> None:
-    roadmap = Roadmap(title="Дорожная карта по формированию и развитию МСОКО на 2024-2025 учебный год (демо)",
-                      org_id=muni.id, period="2024/25", source_name="demo")
+    """The municipality's roadmap for the school year 2026/27, part done, part due, one overdue."""
+    roadmap = Roadmap(title="Дорожная карта по формированию и развитию МСОКО на 2026-2027 учебный год (демо)",
+                      org_id=muni.id, period="2026/27", source_name="demo")
     session.add(roadmap)
     s1 = RoadmapSection(roadmap=roadmap, position=1, number="1", title="Система оценки качества подготовки обучающихся")
     s2 = RoadmapSection(roadmap=roadmap, position=2, number="2", title="Работа со школами с низкими результатами")
     session.add_all([s1, s2])
+    d = dt.date
     items = [
         (s1, "1.1", "Проведение ВПР в 4–8 классах", "в соответствии с графиком проведения ВПР", "event", "ОО", []),
-        (s1, "1.2", "Анализ результатов ВПР по муниципалитету", "сентябрь 2024", "dated",
-         "Отдел образования", [(dt.date(2024, 9, 1), dt.date(2024, 9, 30), "done")]),
-        (s1, "1.3", "Мониторинг объективности результатов оценочных процедур", "декабрь", "dated",
-         "Методический кабинет", [(dt.date(2024, 12, 1), dt.date(2024, 12, 31), "in_progress")]),
-        (s1, "1.4", "Семинар для заместителей директоров по ВСОКО", "ноябрь 2024", "dated",
-         "Методический кабинет", [(dt.date(2024, 11, 1), dt.date(2024, 11, 30), "planned")]),
+        (s1, "1.2", "Анализ результатов ВПР-2026 по муниципалитету", "сентябрь 2026", "dated",
+         "Отдел образования", [(d(2026, 9, 1), d(2026, 9, 30), "done")]),
+        (s1, "1.3", "Заседание методического совета по объективности оценивания", "октябрь", "dated",
+         "Методический кабинет", [(d(2026, 10, 1), d(2026, 10, 31), "planned")]),
+        (s1, "1.4", "Мониторинг объективности результатов оценочных процедур", "ноябрь – декабрь", "dated",
+         "Методический кабинет", [(d(2026, 11, 1), d(2026, 12, 31), "in_progress")]),
+        (s1, "1.5", "Семинар для заместителей директоров по ВСОКО", "декабрь 2026", "dated",
+         "Методический кабинет", [(d(2026, 12, 1), d(2026, 12, 31), "planned")]),
         (s2, "2.1", "Составление списка ШНОР по итогам ВПР", "до 25 января", "dated",
-         "Отдел образования", [(dt.date(2025, 1, 25), dt.date(2025, 1, 25), "planned")]),
+         "Отдел образования", [(d(2027, 1, 25), d(2027, 1, 25), "planned")]),
         (s2, "2.2", "Сопровождение ШНОР: адресные консультации", "в течение учебного года", "continuous",
-         "Методический кабинет, ОО", [(dt.date(2024, 9, 1), dt.date(2025, 5, 31), "in_progress")]),
+         "Методический кабинет, ОО", [(d(2026, 9, 1), d(2027, 5, 31), "in_progress")]),
         (s2, "2.3", "Отчёт о реализации программ повышения качества в ШНОР", "май", "dated",
-         "ОО", [(dt.date(2025, 5, 1), dt.date(2025, 5, 31), "planned")]),
+         "ОО", [(d(2027, 5, 1), d(2027, 5, 31), "planned")]),
     ]
     for pos, (section, number, title, deadline, kind, executors, occ) in enumerate(items, start=1):
         task = RoadmapTask(roadmap=roadmap, section=section, position=pos, number=number, title=title,
