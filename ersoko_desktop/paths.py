@@ -61,7 +61,7 @@ def _data_root() -> Traversable:
     if packaged.is_dir():
         return packaged
     checkout = Path(str(resources.files("ersoko_desktop"))).parent
-    if (checkout / "pyproject.toml").is_file() and ((checkout / "forms").is_dir() or (checkout / "resources").is_dir()):
+    if (checkout / "pyproject.toml").is_file() and (checkout / "forms").is_dir():
         return checkout  # type: ignore[return-value]
     return packaged
 
