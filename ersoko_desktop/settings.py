@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .db.models import AppSetting, Organization
 from .errors import NotFoundError
+from .fileio import atomic_write_text
 from .paths import user_data_dir
 
 OWN_ORG_KEY = "own_org"
@@ -58,7 +59,4 @@ def load_preferences() -> dict[str, Any]:
 
 
 def save_preferences(prefs: dict[str, Any]) -> None:
-    path = _prefs_file()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(prefs, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(_prefs_file(), json.dumps(prefs, ensure_ascii=False, indent=2))

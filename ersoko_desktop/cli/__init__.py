@@ -15,7 +15,8 @@ from ..errors import ErsokoError
 from .context import CliContext, emit_json
 
 # Command-group modules, in help order. A module that is not there yet is skipped.
-COMMAND_MODULES = ("init", "org", "results", "indicators", "roadmap", "form", "keys", "package", "report", "server")
+COMMAND_MODULES = ("init", "org", "results", "indicators", "roadmap", "form", "keys", "package", "report", "server",
+                   "backup")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
+    from ..safety.crash import setup_logging
+
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = CliContext(db=args.db)
@@ -59,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Прервано пользователем; изменения не сохранены.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: log the traceback, tell the user in Russian (exit 1)
+        from ..safety.crash import handle_exception, print_to_stderr
+
+        handle_exception(type(exc), exc, exc.__traceback__, print_to_stderr, context=f"ersoko {args.command}")
+        return 1
     finally:
         ctx.close()
 

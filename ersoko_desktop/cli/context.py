@@ -17,14 +17,26 @@ class CliContext:
     def __init__(self, db: str | None):
         self.db = db
         self._engine: Engine | None = None
+        self.opened = None  # safety.startup.OpenedDatabase: holds the database lock
+
+    def open(self, *, migrate: bool = True, check_integrity: bool = False, daily: bool = False):
+        """Open the database safely (lock, location check; ``init`` adds quick_check and the
+        daily backup) and migrate it; messages go to stderr."""
+        if self.opened is None:
+            from ..safety.startup import open_safely
+
+            self.opened = open_safely(self.db, program="ersoko (командная строка)", migrate=migrate,
+                                      check_integrity=check_integrity, daily=daily)
+            self._engine = self.opened.engine
+            for warning in self.opened.warnings:
+                info(f"Внимание: {warning}")
+        return self.opened
 
     def engine(self, *, migrate: bool = True) -> Engine:
         """The database, migrated to the code's schema (refused if newer than the code)."""
         if self._engine is None:
-            from ..db import open_database
-
-            self._engine = open_database(self.db, migrate=migrate)
-        return self._engine
+            self.open(migrate=migrate)
+        return self._engine  # type: ignore[return-value]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -34,9 +46,12 @@ class CliContext:
             yield session
 
     def close(self) -> None:
-        if self._engine is not None:
+        if self.opened is not None:
+            self.opened.close()
+            self.opened = None
+        elif self._engine is not None:
             self._engine.dispose()
-            self._engine = None
+        self._engine = None
 
 
 def emit_json(data: Any) -> None:

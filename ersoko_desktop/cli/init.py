@@ -14,12 +14,12 @@ def register(sub) -> None:
 
 def run(args, ctx: CliContext) -> int:
     from ..db import resolve_db
-    from ..db.migrate import current_revision, upgrade
-    from ..db.engine import make_engine
 
-    engine = make_engine(ctx.db)
-    ctx._engine = engine
-    result = upgrade(engine)
+    opened = ctx.open(check_integrity=True, daily=True)
+    result = opened.migration
+    assert result is not None
+    if opened.daily_backup:
+        info(f"Ежедневная резервная копия: {opened.daily_backup}")
     if result.before == result.after:
         info(f"База данных в актуальном состоянии (схема {result.after}): {resolve_db(ctx.db)}")
     else:

@@ -16,15 +16,20 @@ def open_database(db: str | os.PathLike | None = None, *, migrate: bool = True) 
     if migrate:
         upgrade(engine)
     else:
-        from ..errors import DatabaseError
-
-        current, head = current_revision(engine), head_revision()
-        if current != head:
-            raise DatabaseError(
-                f"Схема базы данных ({current or 'пустая'}) не совпадает с версией программы ({head}). "
-                "Выполните «ersoko init»."
-            )
+        require_current_schema(engine)
     return engine
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is not exactly the code's (older or newer)."""
+    from ..errors import DatabaseError
+
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise DatabaseError(
+            f"Схема базы данных ({current or 'пустая'}) не совпадает с версией программы ({head}). "
+            "Выполните «ersoko init»."
+        )
 
 
 __all__ = [

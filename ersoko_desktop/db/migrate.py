@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +12,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from ..errors import DatabaseError
-from ..paths import backups_dir, migrations_dir
+from ..paths import migrations_dir
+from .backup import backup_sqlite
 from .engine import sqlite_path
+
+__all__ = ["MigrationResult", "alembic_config", "backup_sqlite", "current_revision", "head_revision", "upgrade"]
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -36,22 +37,6 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def backup_sqlite(db_file: Path, reason: str, directory: Path | None = None) -> Path:
-    """Copy a live SQLite database with the backup API (consistent even in WAL mode)."""
-    directory = directory or backups_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = directory / f"{db_file.stem}-{reason}-{stamp}.sqlite"
-    src = sqlite3.connect(str(db_file))
-    dst = sqlite3.connect(str(target))
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return target
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from .. import APP_NAME, __version__
 from ..errors import ErsokoError
 from ..paths import demo_db_path, resources_root
+from ..safety.crash import setup_logging
+from ..safety.startup import DatabaseDamagedError
+from . import crash
+from .context import AppContext
 
 
 def app_icon() -> QIcon:
@@ -34,36 +38,79 @@ def ensure_app() -> QApplication:
     return app
 
 
-def open_demo_context():
+def open_context(db: str | os.PathLike | None, *, demo: bool = False) -> AppContext:
+    """Open a database the safe way (lock, location, quick_check, daily backup, migrations)."""
+    from ..safety.startup import open_safely
+
+    opened = open_safely(db, program=APP_NAME)
+    ctx = AppContext(engine=opened.engine, db_label=opened.url.removeprefix("sqlite:///"), demo=demo)
+    ctx.opened = opened  # keeps the single-instance lock until the program ends
+    for warning in opened.warnings:
+        QMessageBox.warning(None, APP_NAME, warning)
+    return ctx
+
+
+def open_demo_context() -> AppContext:
     from ..db import session_scope
     from ..services.demo import fill_demo
-    from .context import AppContext
 
-    ctx = AppContext.open(str(demo_db_path()), demo=True)
+    ctx = open_context(str(demo_db_path()), demo=True)
     with session_scope(ctx.engine) as session:
         fill_demo(session)
     return ctx
 
 
+def offer_restore(exc: DatabaseDamagedError) -> bool:
+    """A damaged database: offer the newest backup; True if it was restored."""
+    from ..db.backup import restore_backup
+    from ..safety.lock import acquire
+
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, str(exc))
+    restore = None
+    if exc.latest is not None:
+        restore = box.addButton(f"Восстановить копию от {exc.latest.created:%d.%m.%Y %H:%M}",
+                                QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Выход", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if restore is None or box.clickedButton() is not restore:
+        return False
+    with acquire(exc.db_file, program=APP_NAME):
+        safety = restore_backup(exc.latest.path, exc.db_file)  # type: ignore[union-attr]
+    QMessageBox.information(None, APP_NAME, "База восстановлена из резервной копии."
+                            + (f"\nПовреждённый файл сохранён: {safety}" if safety else ""))
+    return True
+
+
+def _open_for_run(db: str | None, demo: bool, self_test: bool) -> AppContext | None:
+    for _attempt in range(2):
+        try:
+            if self_test:
+                import tempfile
+
+                tmp = tempfile.mkdtemp(prefix="ersoko-selftest-")
+                return open_context(os.path.join(tmp, "self-test.sqlite"))
+            if demo:
+                return open_demo_context()
+            return open_context(db)
+        except DatabaseDamagedError as exc:
+            if self_test or not offer_restore(exc):
+                return None
+        except ErsokoError as exc:
+            QMessageBox.critical(None, APP_NAME, str(exc))
+            return None
+    return None
+
+
 def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -> int:
     if self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    setup_logging()
     app = ensure_app()
-    from .context import AppContext
+    reporter = crash.install(app, interactive=not self_test)
     from .main_window import MainWindow
 
-    try:
-        if self_test:
-            import tempfile
-
-            tmp = tempfile.mkdtemp(prefix="ersoko-selftest-")
-            ctx = AppContext.open(os.path.join(tmp, "self-test.sqlite"))
-        elif demo:
-            ctx = open_demo_context()
-        else:
-            ctx = AppContext.open(db)
-    except ErsokoError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
+    ctx = _open_for_run(db, demo, self_test)
+    if ctx is None:
         return 2
 
     if not self_test and not ctx.demo and ctx.own_org() is None:
@@ -73,7 +120,7 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
         if not dialog.exec():
             return 0
         if dialog.use_demo:
-            ctx.engine.dispose()
+            ctx.close()
             ctx = open_demo_context()
 
     window = MainWindow(ctx)
@@ -84,7 +131,12 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
         QTimer.singleShot(0, window.close)
         QTimer.singleShot(0, app.quit)
         app.exec()
-        ctx.engine.dispose()
+        ctx.close()
+        if reporter.shown:
+            print(f"{APP_NAME}: самопроверка не пройдена: {reporter.shown[0][0]}", file=sys.stderr)
+            return 1
         print(f"{APP_NAME} {__version__}: самопроверка пройдена")
         return 0
-    return app.exec()
+    code = app.exec()
+    ctx.close()
+    return code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ class AppContext:
     db_label: str
     demo: bool = False
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    opened: Any = None  # safety.startup.OpenedDatabase when opened by the application (holds the lock)
 
     @classmethod
     def open(cls, db: str | None, *, demo: bool = False) -> "AppContext":
@@ -39,6 +40,13 @@ class AppContext:
         with self.session() as session:
             org = own_organization(session)
             return (org.code, org.name, org.kind) if org else None
+
+    def close(self) -> None:
+        """Close the database and release the single-instance lock."""
+        self.engine.dispose()
+        if self.opened is not None:
+            self.opened.close()
+            self.opened = None
 
     def data_changed(self) -> None:
         """Pages subscribe to refresh after imports and edits."""

@@ -78,6 +78,11 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&Файл")
+        backups = QAction("Резервные копии…", self)
+        backups.setToolTip("Создать резервную копию базы или восстановить базу из копии")
+        backups.triggered.connect(self.show_backups)
+        file_menu.addAction(backups)
+        file_menu.addSeparator()
         quit_action = QAction("Выход", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -125,6 +130,12 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(row)
             yield self.stack.currentWidget()
         self.nav.setCurrentRow(0)
+
+    def show_backups(self) -> None:
+        from .dialogs.backups import BackupsDialog
+
+        BackupsDialog(self.ctx, self).exec()
+        self.refresh_status()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog

@@ -130,8 +130,14 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     elif isinstance(exc, ErsokoError):
         QMessageBox.warning(parent, "Ошибка", str(exc))
     else:
+        from ..safety.crash import write_crash_log
+
+        try:
+            where = f"\n\nПодробности записаны в журнал:\n{write_crash_log(type(exc), exc, exc.__traceback__, context='фоновая операция')}"
+        except OSError:
+            where = ""
         QMessageBox.critical(
             parent, "Непредвиденная ошибка",
             "Операция не выполнена, данные не изменены.\n\n"
-            f"{type(exc).__name__}: {exc}\n\nПодробности записаны в журнал программы.",
+            f"{type(exc).__name__}: {exc}{where}",
         )
