@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from .errors import ErsokoError
 
@@ -58,14 +59,13 @@ def _match_mode(tmp_name: str, target: Path) -> None:
     os.chmod(tmp_name, mode)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Replace ``path`` with ``data`` atomically (same-folder temp file + fsync + replace)."""
-    target = Path(path)
+def _write_via_temp(target: Path, fill: Callable[[BinaryIO], object]) -> Path:
+    """Let ``fill`` write a same-folder temp file, make it durable, then swap it in."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         _match_mode(tmp_name, target)
@@ -77,24 +77,20 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return target
 
 
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` atomically (same-folder temp file + fsync + replace)."""
+    return _write_via_temp(Path(path), lambda handle: handle.write(data))
+
+
 def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
     return atomic_write_bytes(path, text.encode(encoding))
 
 
 def atomic_copy(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Copy a file so that ``target`` is either absent/old or a complete copy."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp_name)
-        with open(tmp_name, "rb+") as handle:
-            os.fsync(handle.fileno())
-        _match_mode(tmp_name, target)
-        replace_with_retry(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-    return target
+
+    def fill(handle: BinaryIO) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, handle, 1 << 20)
+
+    return _write_via_temp(Path(target), fill)
