@@ -1,0 +1,135 @@
+"""Per-task solve rates: mean(score_i / max_i) · 100 per group, maxima from the procedure spec.
+
+One loop over *procedures* (each has its own task list), never over schools: inside a
+procedure the scores are one matrix and the groups are summed with pandas. A ``None`` inside a
+participant's task list is a task not done (0 points); a participant without any task scores is
+left out. Procedures whose spec has no task maxima get no solve rates (we never guess a maximum).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from .catalog import LEVELS
+from .dataset import Dataset
+
+def task_level_kind(level: object) -> str | None:
+    """``basic`` / ``advanced`` / None from a spec level text («базовый», «повышенный», «высокий», Б/П/В)."""
+    text = str(level or "").strip().lower()
+    if text.startswith(("базов", "basic")) or text == "б":
+        return "basic"
+    if text.startswith(("повыш", "высок", "advanced", "high")) or text in ("п", "в"):
+        return "advanced"
+    return None
+
+
+def _score_matrix(values: pd.Series, n_tasks: int) -> np.ndarray:
+    """Rows of task scores (lists or JSON texts) as a float matrix, ``None``/missing → 0."""
+    first = values.iloc[0]
+    if isinstance(first, str):
+        lists = json.loads("[" + ",".join(values.tolist()) + "]")
+    else:
+        lists = values.tolist()
+    try:
+        mat = np.array(lists, dtype="float64")
+        if mat.ndim != 2:
+            raise ValueError
+    except (ValueError, TypeError):
+        mat = np.zeros((len(lists), n_tasks))
+        for i, row in enumerate(lists):  # ragged input only: rare, malformed files
+            row = [v for v in (row or [])[:n_tasks]]
+            mat[i, : len(row)] = [np.nan if v is None else float(v) for v in row]
+    if mat.shape[1] < n_tasks:
+        mat = np.hstack([mat, np.zeros((mat.shape[0], n_tasks - mat.shape[1]))])
+    return np.nan_to_num(mat[:, :n_tasks], nan=0.0)
+
+
+def task_solve_sums(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> dict[str, pd.DataFrame]:
+    """Long frames per level: procedure_id, org_id, class_letter, ratio_sum (Σ score/max), task_no,
+    task_id, task_level, max, n (participants with task scores) and solve_rate (%).
+
+    The per-procedure loop only parses scores into one ratio matrix (padded to the longest task
+    list); the grouping is a single pass over all rows, then additive roll-ups as in the engine."""
+    res = dataset.results
+    if "task_scores" not in res.columns or res.empty:
+        return {lv: _empty() for lv in levels}
+    specs: dict[int, list[dict]] = {}
+    for pid, spec in dataset.procedures["spec"].items():
+        tasks = spec.get("tasks") if isinstance(spec, dict) else None
+        if tasks and all(isinstance(t, dict) and t.get("max") for t in tasks):
+            specs[int(pid)] = tasks
+    rows = res[res["task_scores"].notna() & res["procedure_id"].isin(list(specs))]
+    if rows.empty:
+        return {lv: _empty() for lv in levels}
+    width = max(len(t) for t in specs.values())
+    ratio = np.zeros((len(rows), width))
+    for pid, positions in rows.groupby("procedure_id", sort=False).indices.items():
+        tasks = specs[int(pid)]
+        maxima = np.array([float(t["max"]) for t in tasks])
+        ratio[positions, : len(tasks)] = _score_matrix(rows["task_scores"].iloc[positions], len(tasks)) / maxima
+    cols = [f"t{i}" for i in range(width)]
+    frame = pd.DataFrame(ratio, columns=cols)
+    frame["n"] = 1
+    letter_codes, letters = pd.factorize(rows["class_letter"], use_na_sentinel=True)
+    keys = {"procedure_id": rows["procedure_id"].to_numpy(), "org_id": rows["school_id"].to_numpy(),
+            "class_code": letter_codes}
+    by_class = frame.groupby([pd.Series(v, name=k) for k, v in keys.items()], sort=False).sum().reset_index()
+    grouped = {"class": by_class}
+    school = by_class.drop(columns="class_code").groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
+    school["class_code"] = -1
+    grouped["school"] = school
+    parents = dataset.school_parents()
+    for level, column in (("municipality", "municipality_id"), ("region", "region_id")):
+        if level in levels:
+            up = school.copy()
+            up["org_id"] = up["org_id"].map(parents[column])
+            up = up[up["org_id"].notna()]
+            grouped[level] = up.groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
+            grouped[level]["class_code"] = -1
+    letter_arr = np.asarray(letters, dtype=object)
+    out = {}
+    for level in levels:
+        g = grouped[level]
+        count = len(g)
+        pids = np.repeat(g["procedure_id"].to_numpy(dtype="int64"), width)
+        task_no = np.tile(np.arange(1, width + 1), count)
+        n = np.repeat(g["n"].to_numpy(dtype="int64"), width)
+        codes = np.repeat(g["class_code"].to_numpy(dtype="int64"), width)
+        long = pd.DataFrame({
+            "procedure_id": pids,
+            "org_id": np.repeat(g["org_id"].to_numpy(dtype="int64"), width),
+            "class_letter": np.where(codes >= 0, letter_arr[np.maximum(codes, 0)] if len(letter_arr) else None, None),
+            "ratio_sum": g[cols].to_numpy(dtype="float64").ravel(),
+            "task_no": task_no,
+            "n": n,
+        })
+        n_tasks = pd.Series({pid: len(t) for pid, t in specs.items()})
+        long = long[long["task_no"].to_numpy() <= n_tasks.reindex(long["procedure_id"]).to_numpy()]
+        info = pd.DataFrame([(pid, i + 1, str(t.get("id", i + 1)), t.get("level"), float(t["max"]))
+                             for pid, tasks in specs.items() for i, t in enumerate(tasks)],
+                            columns=["procedure_id", "task_no", "task_id", "task_level", "max"])
+        long = long.merge(info, on=["procedure_id", "task_no"], how="left")
+        long["solve_rate"] = long["ratio_sum"] / long["n"] * 100
+        out[level] = long.reset_index(drop=True)
+    return out
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["procedure_id", "org_id", "class_letter", "ratio_sum", "task_no", "task_id",
+                                 "task_level", "max", "n", "solve_rate"])
+
+
+def level_gap(school_tasks: pd.DataFrame) -> pd.DataFrame:
+    """Per procedure × org: mean solve rate of basic and of advanced tasks (for sign S5)."""
+    if school_tasks.empty:
+        return pd.DataFrame(columns=["procedure_id", "org_id", "basic", "advanced", "tasks_n"])
+    kinds = school_tasks["task_level"].map(task_level_kind)
+    frame = school_tasks.assign(kind=kinds)[kinds.notna()]
+    table = frame.pivot_table(index=["procedure_id", "org_id"], columns="kind", values="solve_rate", aggfunc="mean")
+    n = frame.groupby(["procedure_id", "org_id"])["n"].max()
+    table = table.reindex(columns=["basic", "advanced"])
+    table["tasks_n"] = n
+    return table.reset_index()
