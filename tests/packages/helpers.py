@@ -34,3 +34,77 @@ def make_db(path: Path, own: str, *, key: bool = False, rows=REGISTRY):
 
             init_key(session)
     return engine
+
+
+def fill_school(session, code: str, *, n: int = 20, year: int = 2025, subject: str = "Математика",
+                evidence_dir: Path | None = None, comment: str | None = None) -> None:
+    """Results, one ВСОКО form and a roadmap with an evidence file for school ``code``."""
+    import datetime as dt
+    import hashlib
+
+    from sqlalchemy import select
+
+    from ersoko_desktop.db.models import (
+        Evidence,
+        FormDefinition,
+        FormSubmission,
+        ParticipantResult,
+        Procedure,
+        Roadmap,
+        RoadmapSection,
+        RoadmapTask,
+        TaskOccurrence,
+    )
+
+    school = session.scalar(select(Organization).where(Organization.code == code))
+    proc = session.scalar(select(Procedure).where(Procedure.kind == "VPR", Procedure.subject == subject,
+                                                  Procedure.grade == 5, Procedure.year == year))
+    if proc is None:
+        proc = Procedure(kind="VPR", subject=subject, grade=5, year=year, date=dt.date(year, 4, 15),
+                         spec={"max_score": 10, "thresholds": {"3": 3, "4": 6, "5": 9}})
+        session.add(proc)
+        session.flush()
+    for i in range(n):
+        mark = 2 + i % 4
+        session.add(ParticipantResult(procedure_id=proc.id, school_id=school.id, participant_code=f"{code}-{i:04d}",
+                                      class_letter="А", variant="1", task_scores=[1, 0, None, 2],
+                                      primary_score=float(3 + i % 7), mark=mark, journal_mark=mark,
+                                      gender="м" if i % 2 else "ж"))
+    definition = session.scalar(select(FormDefinition).where(FormDefinition.form_id == "vsoko"))
+    if definition is None:
+        definition = FormDefinition(form_id="vsoko", version="1", title="Самообследование ВСОКО", level="school",
+                                    sha256="a" * 64, definition={"fields": [{"id": "f1"}]})
+        session.add(definition)
+        session.flush()
+    sub = FormSubmission(form_id="vsoko", definition_id=definition.id, org_id=school.id, period="2024/25",
+                         status="submitted", values={"f1": 7}, comment=comment)
+    session.add(sub)
+    roadmap = Roadmap(title=f"Дорожная карта {code}", org_id=school.id, period="2024/25")
+    section = RoadmapSection(position=0, number="I", title="Раздел")
+    roadmap.sections.append(section)
+    task = RoadmapTask(position=0, number="1.", title="Провести ВПР", deadline_text="апрель", deadline_kind="dated",
+                       section=section)
+    roadmap.tasks.append(task)
+    occ = TaskOccurrence(start=dt.date(2025, 4, 1), end=dt.date(2025, 4, 30), status="done",
+                         done_at=dt.date(2025, 4, 20), comment="проведено")
+    task.occurrences.append(occ)
+    session.add(roadmap)
+    session.flush()
+    if evidence_dir is not None:
+        blob = f"протокол {code}".encode("utf-8")
+        path = evidence_dir / f"{code}-protocol.txt"
+        path.write_bytes(blob)
+        session.add(Evidence(occurrence_id=occ.id, file_name="протокол.txt", sha256=hashlib.sha256(blob).hexdigest(),
+                             stored_path=str(path), size=len(blob)))
+    session.flush()
+
+
+def exchange_keys(sender_engine, receiver_engine, tmp_path: Path, name: str) -> None:
+    """Out-of-band enrolment: the sender's public key file is trusted by the receiver."""
+    from ersoko_desktop.services.keys import export_public, trust_file
+
+    path = tmp_path / f"{name}.pub.json"
+    with session_scope(sender_engine) as s:
+        export_public(s, out=path)
+    with session_scope(receiver_engine) as s:
+        trust_file(s, path)
