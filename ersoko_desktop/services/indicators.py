@@ -22,6 +22,7 @@ descendants. Filters are optional; ``year`` is the calendar year of the procedur
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -116,6 +117,10 @@ def load_dataset(session: Session, *, year: int | None = None, years: tuple[int,
     for col in ("primary_score", "mark", "journal_mark"):
         results[col] = pd.to_numeric(results[col], errors="coerce").astype("float64")
     results["class_letter"] = results["class_letter"].astype(object)
+    if with_tasks:
+        # JSON columns keep an absent list as the text 'null' (SQLite); no list = no task scores.
+        tasks = results["task_scores"]
+        results["task_scores"] = tasks.where(~tasks.isin(["null", "[]", ""]) & tasks.notna(), None)
     org_rows = session.execute(select(Organization.id, Organization.code, Organization.name, Organization.kind,
                                       Organization.parent_id)).all()
     orgs = pd.DataFrame([tuple(r) for r in org_rows], columns=["id", "code", "name", "kind", "parent_id"]).set_index("id")
@@ -337,22 +342,15 @@ def column_title(key: str, catalog: Catalog | None = None) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, fmt: str, title: str | None = None) -> Path:
-    """Write a table as ``csv`` (UTF-8 with BOM, «;» — opens right in Russian Excel), ``xlsx``
-    (a plain sheet with Russian headers) or ``json`` (records)."""
-    path = Path(path)
+    """Write a table atomically as ``csv`` (UTF-8 with BOM, «;» — opens right in Russian Excel),
+    ``xlsx`` (a plain sheet with Russian headers) or ``json`` (records)."""
+    from ..fileio import atomic_write_bytes, atomic_write_text
+
     records = [{c: _plain(v) for c, v in zip(frame.columns, row)} for row in frame.itertuples(index=False, name=None)]
     if fmt == "json":
-        path.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
-        return path
-    headers = [column_title(c) for c in frame.columns]
+        return atomic_write_text(path, json.dumps(records, ensure_ascii=False, indent=2))
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=";")
-            writer.writerow(headers)
-            for rec in records:
-                writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v)
-                                 for v in rec.values()])
-        return path
+        return atomic_write_text(path, table_csv(frame), encoding="utf-8-sig")
     if fmt == "xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -360,15 +358,28 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, fmt: str, title: str |
         wb = Workbook()
         ws = wb.active
         ws.title = (title or "Показатели")[:31]
-        ws.append(headers)
+        ws.append([column_title(c) for c in frame.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for rec in records:
             ws.append(list(rec.values()))
         ws.freeze_panes = "A2"
-        wb.save(path)
-        return path
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return atomic_write_bytes(path, buffer.getvalue())
     raise InputError(f"Неизвестный формат «{fmt}»; допустимы: csv, xlsx, json.")
+
+
+def table_csv(frame: pd.DataFrame) -> str:
+    """CSV text with Russian headers, «;» and decimal commas."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([column_title(c) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        values = [_plain(v) for v in row]
+        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v)
+                         for v in values])
+    return out.getvalue()
 
 
 def procedure_label(kind: str, subject: str, grade: int, year: int) -> str:
