@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..domain.expressions import ExpressionError, names_in
+from .expr import ExpressionError, names_in
 from ..errors import Diagnostic, InputError
 
 FIELD_TYPES = ("integer", "decimal", "percent", "text", "choice", "date", "yesno", "file", "table")
@@ -317,6 +317,12 @@ def _field(c: _Collector, where: str, data: Any, section: str, *, in_table: bool
     if ftype != "choice" and "options" in data:
         c.add(where, "«options» допустим только для поля типа choice")
     compute = _text(c, where, data, "compute", required=False)
+    if compute is not None:
+        try:
+            names_in(compute)
+        except ExpressionError as exc:
+            c.add(where, exc.message)
+            compute = None
     aggregate = _aggregate(c, where, data["aggregate"]) if "aggregate" in data else None
     if compute and aggregate:
         c.add(where, "поле не может одновременно вычисляться (compute) и агрегироваться (aggregate)")

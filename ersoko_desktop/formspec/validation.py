@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..domain.expressions import DivisionByZeroError, ExpressionError, evaluate, names_in
+from .expr import ExpressionError, names_in, run
 from .schema import NUMERIC_TYPES, FieldSpec, FormSpec, Rule, computed_order
 from .values import CoercionError, coerce, display, expression_value, is_empty
 
@@ -146,12 +146,10 @@ def _run_rule(rule: Rule, names: Mapping[str, Any]) -> str | None:
     if any(names.get(n) is None for n in used):
         return None
     try:
-        ok = evaluate(rule.expr, names)
-    except DivisionByZeroError:
-        return None
+        ok = run(rule.expr, names)
     except ExpressionError as exc:
         return f"правило «{rule.id}» не вычислено: {exc.message}"
-    return None if ok else rule.message
+    return None if ok is None or ok else rule.message  # None: undefined (division by zero)
 
 
 def compute_value(f: FieldSpec, names: Mapping[str, Any]) -> Any:
@@ -159,10 +157,7 @@ def compute_value(f: FieldSpec, names: Mapping[str, Any]) -> Any:
     assert f.compute is not None
     if any(names.get(n) is None for n in names_in(f.compute)):
         return None
-    try:
-        value = evaluate(f.compute, names)
-    except DivisionByZeroError:
-        return None
+    value = run(f.compute, names)
     if value is None:
         return None
     if f.type == "yesno":

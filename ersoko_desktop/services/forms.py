@@ -688,3 +688,123 @@ def display_values(spec: FormSpec, values: Mapping[str, Any]) -> dict[str, str]:
 def run_sync(session: Session, *, progress: Progress | None = None) -> SyncReport:
     """GUI entry point: refresh the stored definitions from the shipped files."""
     return sync_definitions(session)
+
+
+# ---------------------------------------------------------------- Excel round trip
+
+@dataclass(frozen=True)
+class ExportReport:
+    path: str
+    form_id: str
+    version: str
+    org_code: str
+    period: str
+    status: str | None
+    filled: bool
+
+    def as_dict(self) -> dict:
+        return {"file": self.path, "form_id": self.form_id, "version": self.version, "org": self.org_code,
+                "period": self.period, "status": self.status or "not_started", "filled": self.filled}
+
+
+def export_xlsx(session: Session, *, form_id: str, org_code: str, period: str, out: str | Path,
+                progress: Progress | None = None) -> ExportReport:
+    """The Excel template of a form for one organization and period, filled when data exists."""
+    from ..formspec.xlsx import write_template
+
+    view = open_submission(session, form_id=form_id, org_code=org_code, period=period)
+    spec = get_spec(session, form_id, view.version)
+    values = dict(view.values)
+    for fid, files in view.evidence.items():
+        if spec.has_field(fid) and spec.field(fid).type == "file" and not values.get(fid):
+            values[fid] = files
+    write_template(spec, out, org_code=view.org_code, org_name=view.org_name, period=period, values=values,
+                   status=view.status_ru if view.status else None)
+    return ExportReport(str(out), form_id, spec.version, view.org_code, period, view.status,
+                        view.status is not None)
+
+
+@dataclass(frozen=True)
+class ImportFormReport:
+    file: str
+    form_id: str
+    version: str
+    org_code: str
+    period: str
+    status: str
+    changed: list[str]
+    warnings: list[Diagnostic]
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "form_id": self.form_id, "version": self.version, "org": self.org_code,
+                "period": self.period, "status": self.status, "changed": self.changed, "dry_run": self.dry_run,
+                "warnings": [w.as_dict() | {"file": w.file} for w in self.warnings]}
+
+
+def _located(filled, spec: FormSpec, issue: Issue) -> Diagnostic:
+    ref = filled.locate(issue.field_id, row=issue.row, column=issue.column)
+    where = ""
+    if issue.rule_id:
+        cells = [filled.locate(fid) for fid in (issue.fields or (issue.field_id,))]
+        cells = [c for c in cells if c is not None]
+        where = f"правило «{issue.rule_id}»" + (f" ({', '.join(str(c) for c in cells)})" if cells else "")
+    elif ref is not None:
+        where = str(ref)
+    message = f"{where}: {issue.message}" if where else issue.message
+    if ref is None:
+        return Diagnostic(message, file=filled.file_name)
+    return Diagnostic(message, row=int("".join(ch for ch in ref.cell if ch.isdigit())),
+                      column="".join(ch for ch in ref.cell if ch.isalpha()), file=filled.file_name)
+
+
+def import_xlsx(session: Session, path: str | Path, *, dry_run: bool = False, acting_org: str | None = None,
+                actor: str | None = None, progress: Progress | None = None) -> ImportFormReport:
+    """Read a filled Excel template into the form's draft: every value and rule is checked first,
+    each problem named by sheet and cell; on any error nothing is written."""
+    from ..formspec.xlsx import read_filled
+
+    path = Path(path)
+    filled = read_filled(path)
+    if filled.problems:
+        raise InputError(f"Файл «{path.name}» не загружен: структура шаблона нарушена.", diagnostics=filled.problems)
+    try:
+        org = get_org(session, filled.org_code)
+    except NotFoundError as exc:
+        raise InputError(f"Файл «{path.name}»: {exc.message}") from exc
+    sub = _find(session, filled.form_id, org, filled.period)
+    try:
+        spec = spec_of(sub.definition) if sub else get_spec(session, filled.form_id)
+    except NotFoundError as exc:
+        raise InputError(f"Файл «{path.name}»: {exc.message}") from exc
+    if filled.version != spec.version:
+        raise InputError(f"Файл «{path.name}» заполнен по версии {filled.version} формы «{spec.id}», а форма "
+                         f"{org.code} за {filled.period} ведётся по версии {spec.version}. Выгрузите новый шаблон.")
+    _check_target(spec, org, filled.period)
+    _check_may_edit(_acting(session, acting_org), org)
+    if sub is not None and sub.status not in EDITABLE:
+        raise WorkflowError(f"Файл «{path.name}»: форма «{spec.title}» ({org.code}, {filled.period}) в состоянии "
+                            f"«{STATUS_RU[sub.status]}» и не может быть изменена, пока её не вернут.")
+    inputs = {f.id: filled.values.get(f.id) for f in spec.fields
+              if not f.computed and f.type != "file" and f.id in filled.cells}
+    missing = [f for f in spec.fields if not f.computed and f.type != "file" and f.id not in filled.cells]
+    if missing:
+        raise InputError(f"Файл «{path.name}»: в шаблоне нет строк полей "
+                         f"{', '.join('«' + f.label + '»' for f in missing)}. Выгрузите новый шаблон.")
+    stored = dict(sub.values or {}) if sub else {}
+    result = validate(spec, _live_values(session, spec, org, filled.period, {**stored, **inputs}),
+                      check_required=False)
+    if result.errors:
+        raise InputError(f"Файл «{path.name}» не загружен: {len(result.errors)} ошибок, ничего не записано.",
+                         diagnostics=[_located(filled, spec, i) for i in result.errors])
+    warnings = [_located(filled, spec, i) for i in result.warnings]
+    if dry_run:
+        changed = sorted(k for k, v in result.values.items() if stored.get(k) != v and v is not None)
+        return ImportFormReport(path.name, spec.id, spec.version, org.code, filled.period,
+                                sub.status if sub else "draft", changed, warnings, True)
+    saved = save_values(session, form_id=spec.id, org_code=org.code, period=filled.period, values=inputs,
+                        acting_org=acting_org, actor=actor, strict=True)
+    audit.record(session, action="form.import", entity=ENTITY, entity_id=_entity_id(spec.id, org.code, filled.period),
+                 after={"file": path.name, "changed": sorted(saved.changed)}, actor=actor)
+    return ImportFormReport(path.name, spec.id, spec.version, org.code, filled.period, saved.status,
+                            sorted(saved.changed), warnings)

@@ -74,6 +74,8 @@ def test_mmuko_checklists_have_points_and_evidence():
     (lambda d: d["sections"][0]["fields"][1].update(min=10, max=5), "min (10) больше max (5)"),
     (lambda d: d["sections"][0]["fields"][0].update(options=["a"]), "«options» допустим только"),
     (lambda d: d["sections"][0]["fields"][0].update(id="Учителя"), "латинских строчных букв"),
+    (lambda d: d["rules"][0].update(expr="__import__('os').system('calc')"), "не разрешена"),
+    (lambda d: d["sections"][0]["fields"][2].update(compute="teachers_total.__class__"), "не разрешена"),
 ])
 def test_schema_errors_are_located_and_russian(mutate, needle):
     data = minimal()
