@@ -11,7 +11,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+# the seed documents travel with the tests (a clean clone has no ../shared)
+SEEDS_DIR = PROJECT_ROOT / "tests" / "fixtures" / "seeds"
+if not SEEDS_DIR.is_dir():  # pragma: no cover
+    SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Iterable, Literal, Sequence
 
 KINDS = ("dated", "continuous", "event", "unknown")
@@ -460,7 +460,7 @@ def _runs(years: Sequence[int]) -> list[tuple[int, int]]:
 CONTINUOUS_RE = re.compile(
     r"постоянно|систематически|ежедневно|еженедельно|на протяжении|весь период|в течение (?:всего )?периода"
     r"|(?:в|на) течени[еи]\s+(?:всего\s+)?(?:(?P<y1>\d{4})\s*[-/]\s*(?P<y2>\d{2,4})\s+)?(?P<school>учебного\s+)?года"
-    r"|(?:в|на) течени[еи]\s+(?P<cal>\d{4})\s*(?:г\.?|года)"
+    r"|(?:в|на) течени[еи]\s+(?P<cal>\d{4})\s*(?:года\b|г\.|г\b)"
 )
 RECURRENCE_RES = (
     (re.compile(r"ежегодн\w*|каждый год"), "ежегодно"),
@@ -473,14 +473,24 @@ RECURRENCE_RES = (
 
 def parse(text: str | None, period: Period, *, years: Iterable[int] | None = None) -> Deadline:
     """Understand one deadline text. ``years`` (year columns of the table) restricts the cycles
-    of a calendar period; a year written in the text is not restricted."""
+    of a calendar period; a year written in the text is not restricted. A task whose marked
+    years all lie outside the period has no occurrence in it."""
+    years = sorted(set(years)) if years else []
+    d = _parse(text, period, years)
+    if years and period.kind == "years" and not any(period.first <= y <= period.last for y in years):
+        marks = ", ".join(map(str, years))
+        d = replace(d, warnings=d.warnings + (f"мероприятие отмечено только в годах {marks} — вне периода "
+                                              f"{period.label}, сроков в периоде нет",))
+    return d
+
+
+def _parse(text: str | None, period: Period, years: Iterable[int] | None) -> Deadline:
     raw = (text or "").strip()
     s = _norm(raw)
     school = period.kind == "school_year"
     cycles = period.cycle_years()
-    if years is not None and not school:
-        marked = [y for y in years if period.first <= y <= period.last]
-        cycles = marked or cycles
+    if years and not school:
+        cycles = [y for y in years if period.first <= y <= period.last]
     if not s:
         return Deadline(raw, "unknown", warnings=("срок не указан",))
     # a word broken across lines is sometimes left broken («по мере необходимо»)

@@ -152,7 +152,7 @@ def match_header(cells: list[str]) -> Columns | None:
         return None
     # a data row may mention «мероприятия» and «сроки» too; a header is short labels only
     filled = [i for i, c in enumerate(cells) if _header_key(c)]
-    unmatched = [i for i in filled if i not in roles.values() and i not in years]
+    unmatched = {_header_key(cells[i]) for i in filled if i not in roles.values() and i not in years}
     if len(unmatched) > 1 or any(len(_header_key(cells[i])) > 60 for i in filled):
         return None
     return Columns(roles, years)
@@ -337,7 +337,7 @@ class _Builder:
         years = [y for i, y in cols.years.items() if i < len(cells) and cells[i].strip().lower() not in _NO_MARK]
 
         # one text across the row: a section heading (merged, italic, «I. …», «Раздел 1. …»)
-        if single and number is None and not fields["deadline"]:
+        if single and number is None and (not fields["deadline"] or len(texts) > 1):
             text = texts[0]
             head = _heading(text)
             strong = row.merged_across or row.italic

@@ -306,7 +306,7 @@ def _fill_task(task: RoadmapTask, parsed: ParsedTask, d: deadlines.Deadline) -> 
 def _spans(d: deadlines.Deadline) -> list[tuple[dt.date | None, dt.date | None]]:
     """Event-bound and not understood deadlines still get one undated occurrence, so their
     execution (status, evidence) can be recorded; undated never becomes overdue."""
-    if d.occurrences:
+    if d.occurrences or d.kind in ("dated", "continuous"):
         return [(o.start, o.end) for o in d.occurrences]
     return [(None, None)]
 
@@ -498,7 +498,6 @@ def executor_keys(org: Organization) -> list[str]:
     generic = {
         "school": ["ОО", "образовательные организации", "общеобразовательные организации", "руководители ОО"],
         "municipality": ["МОУО", "отдел образования", "управление образования", "органы управления образованием"],
-        "region": ["министерство", "МОиН", "МОиНРК", "МОН РК"],
     }
     keys.update(generic.get(org.kind, []))
     return [k for k in keys if k]
