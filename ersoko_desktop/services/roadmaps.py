@@ -149,7 +149,7 @@ def preview_roadmaps(path: str | Path, *, options: ImportOptions = ImportOptions
         period, source = _period_for(rm, doc, forced, path.name, pos)
         tasks: list[PlannedTask] = []
         for section in rm.sections:
-            label = _section_label(section.number, section.title)
+            label = section_label(section.number, section.title)
             for task in section.tasks:
                 d = deadlines.parse(task.deadline_text, period, years=task.years)
                 for message in d.warnings:
@@ -235,7 +235,7 @@ def _org_for(session: Session, code: str | None) -> Organization | None:
     return own_organization(session)
 
 
-def _section_label(number: str | None, title: str) -> str | None:
+def section_label(number: str | None, title: str) -> str | None:
     if not number and not title:
         return None
     if not number:
@@ -556,7 +556,7 @@ def list_roadmaps(session: Session, *, roadmap_id: int | None = None, executor: 
     accept = task_filter(session, executor=executor, mine=mine)
     out = []
     for rm in _load_roadmaps(session, roadmap_id):
-        sections = {s.id: _section_label(s.number, s.title) for s in rm.sections}
+        sections = {s.id: section_label(s.number, s.title) for s in rm.sections}
         tasks = []
         for t in rm.tasks:
             if not accept(t):
@@ -668,6 +668,11 @@ def _occurrence(session: Session, occurrence_id: int) -> TaskOccurrence:
         raise NotFoundError(f"Срок исполнения (occurrence) № {occurrence_id} не найден "
                             f"(номера показывает ersoko roadmap list).")
     return occ
+
+
+def get_occurrence(session: Session, *, occurrence_id: int) -> OccurrenceState:
+    """One occurrence with its task and evidence (for the status editor)."""
+    return occurrence_state(_occurrence(session, occurrence_id))
 
 
 def occurrence_state(occ: TaskOccurrence) -> OccurrenceState:
