@@ -279,14 +279,16 @@ def _parse_items(toks: list[_Tok]) -> list[_Item]:
                     i += 2
             items.append(item)
             continue
+        nxt = peek(1)
+        if t.kind in ("num", "ord") and nxt is not None and nxt.kind in ("quarter", "half", "squarter"):
+            # «1 квартал», «II полугодие», «3 четверть»
+            items.append(_ordered_unit(nxt.kind, t.value))  # type: ignore[arg-type]
+            i += 2
+            take_year(items[-1], end=False)
+            continue
+        if t.kind == "ord":
+            raise _NotUnderstood(f"«{t.text}» без слова «квартал»/«полугодие»")
         if t.kind == "num":
-            nxt = peek(1)
-            # «1 квартал», «2 полугодие», «3 четверть»
-            if nxt is not None and nxt.kind in ("quarter", "half", "squarter"):
-                items.append(_ordered_unit(nxt.kind, t.value))  # type: ignore[arg-type]
-                i += 2
-                take_year(items[-1], end=False)
-                continue
             # «10-25 апреля», «с 10 по 25 апреля», «10 апреля - 25 мая», «19 февраля»
             day_a = t.value
             if nxt is not None and nxt.kind == "month":
@@ -310,14 +312,6 @@ def _parse_items(toks: list[_Tok]) -> list[_Item]:
                     items.append(item)
                     continue
             raise _NotUnderstood(f"число «{t.text}» без месяца")
-        if t.kind == "ord":
-            nxt = peek(1)
-            if nxt is not None and nxt.kind in ("quarter", "half", "squarter"):
-                items.append(_ordered_unit(nxt.kind, t.value))  # type: ignore[arg-type]
-                i += 2
-                take_year(items[-1], end=False)
-                continue
-            raise _NotUnderstood(f"«{t.text}» без слова «квартал»/«полугодие»")
         if t.kind == "month":
             item = _Item("month", (t.value,))  # type: ignore[arg-type]
             i += 1
