@@ -141,9 +141,12 @@ def _full_year(two_or_four: str, base: int) -> int:
     return v if v >= 100 else (base // 100) * 100 + v
 
 
+_MONTH_RES = [(m, re.compile(pat)) for m, pat in MONTHS.items()]
+
+
 def _month_of(word: str) -> int | None:
-    for m, pat in MONTHS.items():
-        if re.fullmatch(pat, word):
+    for m, rx in _MONTH_RES:
+        if rx.fullmatch(word):
             return m
     return None
 

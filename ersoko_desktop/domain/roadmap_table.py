@@ -104,6 +104,7 @@ _STEMS = (
     ("result", re.compile(r"результат")),
     ("title", re.compile(r"мероприят|содержани|наименовани|направлени|деятельност")),
 )
+_QUICK_HEADER = re.compile(r"срок|исполнит|ответствен")
 _YEAR_CELL = re.compile(r"(?:19|20)\d{2}(?:\s*г\.?(?:од)?)?")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?")
 _ROMAN_HEADING = re.compile(r"([IVXLC]{1,6})\.?\s+(\S.*)", re.S)
@@ -135,6 +136,9 @@ class Columns:
 
 def match_header(cells: list[str]) -> Columns | None:
     """Column roles of a header row, or None when the row is not a roadmap header."""
+    joined = " ".join(cells).lower()
+    if not _QUICK_HEADER.search(joined):  # most rows: no header word at all
+        return None
     roles: dict[str, int] = {}
     years: dict[int, int] = {}
     for i, cell in enumerate(cells):
@@ -174,9 +178,15 @@ def _column_numbering(cells: list[str]) -> bool:
 # ---------------------------------------------------------------- text clean-up
 
 
+_NEEDS_WORK = re.compile(r"[<\n\r\u00a0]")
+_SPACES = re.compile(r"[ \t]+")
+
+
 def clean_cell(text: str | None) -> str:
     """Cell text: HTML list markup → lines, tags dropped, lines trimmed, broken words glued."""
     s = str(text or "")
+    if not _NEEDS_WORK.search(s):  # the usual cell: one plain line
+        return _SPACES.sub(" ", s).strip()
     if "<" in s and ">" in s:
         s = re.sub(r"(?i)<\s*br\s*/?>|<\s*li[^>]*>|<\s*/?\s*p[^>]*>", "\n", s)
         s = re.sub(r"<[^>]+>", " ", s)
