@@ -97,10 +97,12 @@ def fill_demo(session: Session, *, progress: Progress | None = None) -> DemoSumm
         session.add(AcademicYear(label=f"{y}/{(y + 1) % 100:02d}", start=dt.date(y, 9, 1), end=dt.date(y + 1, 8, 31)))
     session.flush()
 
-    strength = {s.code: rng.gauss(0.0, 0.35) for s in schools}
+    strength = {s.code: rng.gauss(0.0, 0.15) for s in schools}
     for code in WEAK:
         strength[code] = -1.0
     sizes = {s.code: (1 if s.parent is munis[0] and rng.random() < 0.5 else 2) for s in schools}
+    for code in (INFLATED, MISMATCH, JUMP, *WEAK):
+        sizes[code] = 2  # planted problems need N ≥ 30 for the boundary-peak sign
     total_steps = len(YEARS) * len(SUBJECTS) * len(GRADES)
     step = 0
     rows: list[dict] = []
@@ -135,7 +137,7 @@ def _school_results(rng: random.Random, proc: Procedure, school: Organization, s
     out = []
     for c in range(classes):
         letter = "АБВГ"[c]
-        for k in range(rng.randint(14, 26)):
+        for k in range(rng.randint(16, 27)):
             ability = rng.gauss(ability_shift, 0.9)
             p = 1 / (1 + pow(2.718, -(ability + 0.4)))
             scores = []
@@ -145,7 +147,7 @@ def _school_results(rng: random.Random, proc: Procedure, school: Organization, s
                     hard = 1.25  # advanced tasks "solved" better than basic ones (S5)
                 scores.append(sum(1 for _ in range(t["max"]) if rng.random() < p * hard))
             primary = sum(scores)
-            if code == INFLATED and rng.random() < 0.7:
+            if code == INFLATED and rng.random() < 0.9:
                 # "дотягивание": scores just below a threshold are lifted over it
                 for mark in ("5", "4", "3"):
                     t = thresholds[mark]
