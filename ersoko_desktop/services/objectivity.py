@@ -162,10 +162,13 @@ def objectivity_flags(session: Session, *, year: int | None = None, procedure_ki
     return flags
 
 
-def signs_frame(dataset, params: ObjectivityParams) -> pd.DataFrame:
-    """The pure computation (benchmarks call it on a built dataset): signs + risk per school × procedure."""
-    tables = evaluate_dataset(dataset, load_catalog(), ("school", "municipality"))
-    school_tasks = task_solve_sums(dataset, ("school",))["school"]
+def signs_frame(dataset, params: ObjectivityParams, *, tables=None, school_tasks=None) -> pd.DataFrame:
+    """The pure computation: signs + risk per school × procedure. ``tables`` (with school and
+    municipality levels) and ``school_tasks`` can be passed when already computed."""
+    if tables is None:
+        tables = evaluate_dataset(dataset, load_catalog(), ("school", "municipality"))
+    if school_tasks is None:
+        school_tasks = task_solve_sums(dataset, ("school",))["school"]
     flags = compute_signs(tables.level("school"), tables.level("municipality"), level_gap(school_tasks),
                           tables.thresholds, params)
     return risk_marks(flags, params)

@@ -48,16 +48,20 @@ def low_results(school: pd.DataFrame, params: ShnorParams) -> pd.DataFrame:
     by_twos = df["share2"] >= p.share2 - EPS
     by_mean = df["mean_mark"] <= df["p10"] + EPS
     df["low"] = (by_twos | by_mean).fillna(False).astype(bool)
+    # Reasons only for the low rows (a minority), as Russian sentences.
+    low = df[df["low"]]
     reasons = []
-    for row, twos, mean in zip(df.itertuples(index=False), by_twos, by_mean):
+    for share2, mean, p10, twos, by_m in zip(low["share2"], low["mean_mark"], low["p10"],
+                                             by_twos[df["low"]], by_mean[df["low"]]):
         parts = []
         if twos:
-            parts.append(f"доля «2» {pct(row.share2)}")
-        if mean:
-            parts.append(f"средняя отметка {num(row.mean_mark, 2)} в нижних {num(p.low_percentile, 0)} % "
-                         f"муниципалитета (граница {num(row.p10, 2)})")
+            parts.append(f"доля «2» {pct(share2)}")
+        if by_m:
+            parts.append(f"средняя отметка {num(mean, 2)} в нижних {num(p.low_percentile, 0)} % "
+                         f"муниципалитета (граница {num(p10, 2)})")
         reasons.append("; ".join(parts))
-    df["low_reason"] = reasons
+    df["low_reason"] = None
+    df.loc[df["low"], "low_reason"] = reasons
     return df
 
 
@@ -70,13 +74,20 @@ def shnor_schools(school: pd.DataFrame, params: ShnorParams) -> pd.DataFrame:
     per_year = low.groupby(["org_id", "year"]).size().rename("low_count").reset_index()
     per_year = per_year[per_year["low_count"] >= p.min_procedures]
     qualified = set(zip(per_year["org_id"], per_year["year"]))
-    rows = []
-    for org_id, year, count in per_year.itertuples(index=False):
-        span = [year - k for k in range(p.years)]
-        if all((org_id, y) in qualified for y in span):
-            sub = low[(low["org_id"] == org_id) & low["year"].isin(span)]
-            by_year = {int(y): list(zip(g["procedure_id"].astype(int), g["low_reason"])) for y, g in sub.groupby("year")}
-            rows.append({"org_id": int(org_id), "year": int(year), "low_count": int(count), "low_by_year": by_year})
+    winners = [(int(o), int(y), int(c)) for o, y, c in per_year.itertuples(index=False)
+               if all((o, y - k) in qualified for k in range(p.years))]
+    if not winners:
+        return pd.DataFrame(columns=["org_id", "year", "low_count", "low_by_year"])
+    # Reasons of the winners only (a handful of schools): one groupby, no scan per school.
+    wanted = {(o, y - k) for o, y, _c in winners for k in range(p.years)}
+    key = pd.MultiIndex.from_arrays([low["org_id"], low["year"]])
+    sub = low[key.isin(list(wanted))]
+    reasons: dict[tuple[int, int], list] = {}
+    for (o, y), g in sub.groupby(["org_id", "year"]):
+        reasons[(int(o), int(y))] = list(zip(g["procedure_id"].astype(int), g["low_reason"]))
+    rows = [{"org_id": o, "year": y, "low_count": c,
+             "low_by_year": {y - k: reasons.get((o, y - k), []) for k in range(p.years - 1, -1, -1)}}
+            for o, y, c in winners]
     return pd.DataFrame(rows, columns=["org_id", "year", "low_count", "low_by_year"])
 
 

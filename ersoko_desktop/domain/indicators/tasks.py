@@ -28,23 +28,61 @@ def task_level_kind(level: object) -> str | None:
 
 def _score_matrix(values: pd.Series, n_tasks: int) -> np.ndarray:
     """Rows of task scores (lists or JSON texts) as a float matrix, ``None``/missing → 0."""
-    first = values.iloc[0]
-    if isinstance(first, str):
-        lists = json.loads("[" + ",".join(values.tolist()) + "]")
-    else:
-        lists = values.tolist()
-    try:
-        mat = np.array(lists, dtype="float64")
-        if mat.ndim != 2:
-            raise ValueError
-    except (ValueError, TypeError):
-        mat = np.zeros((len(lists), n_tasks))
-        for i, row in enumerate(lists):  # ragged input only: rare, malformed files
-            row = [v for v in (row or [])[:n_tasks]]
-            mat[i, : len(row)] = [np.nan if v is None else float(v) for v in row]
+    texts = values.tolist()
+    mat = _parse_uniform(texts) if isinstance(texts[0], str) else None
+    if mat is None:
+        lists = json.loads("[" + ",".join(texts) + "]") if isinstance(texts[0], str) else texts
+        try:
+            mat = np.array(lists, dtype="float64")
+            if mat.ndim != 2:
+                raise ValueError
+        except (ValueError, TypeError):
+            mat = np.zeros((len(lists), n_tasks))
+            for i, row in enumerate(lists):  # ragged input only: rare, malformed files
+                row = [v for v in (row or [])[:n_tasks]]
+                mat[i, : len(row)] = [np.nan if v is None else float(v) for v in row]
     if mat.shape[1] < n_tasks:
         mat = np.hstack([mat, np.zeros((mat.shape[0], n_tasks - mat.shape[1]))])
     return np.nan_to_num(mat[:, :n_tasks], nan=0.0)
+
+
+_DIGIT0, _DIGIT9, _N = ord("0"), ord("9"), ord("n")
+
+
+def _parse_uniform(texts: list[str]) -> np.ndarray | None:
+    """Fast path for JSON lists of non-negative integers/nulls of one length: a vectorised byte
+    tokenizer (json.loads of a million lists costs seconds). None → use the general JSON path."""
+    joined = ",".join(texts)
+    if any(ch in joined for ch in ".-eE+") or not joined.isascii():
+        return None  # fractions, signs or stray text: the general path
+    data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    digit = (data >= _DIGIT0) & (data <= _DIGIT9)
+    prev_digit = np.concatenate(([False], digit[:-1]))
+    starts = np.flatnonzero((digit & ~prev_digit) | (data == _N))
+    if len(starts) % len(texts):
+        return None
+    values = np.zeros(len(starts))
+    is_null = data[starts] == _N
+    values[is_null] = np.nan
+    # Multi-digit numbers: add digit k of each run while the run continues.
+    run = starts[~is_null]
+    acc = np.zeros(len(run))
+    alive = np.ones(len(run), dtype=bool)
+    for k in range(20):
+        pos = run + k
+        ok = alive & (pos < len(data))
+        ok[ok] = digit[pos[ok]]
+        if not ok.any():
+            break
+        acc[ok] = acc[ok] * 10 + (data[pos[ok]] - _DIGIT0)
+        alive = ok
+    values[~is_null] = acc
+    width = len(starts) // len(texts)
+    # Every list must really have ``width`` items: the row of each token (count of '[' before it).
+    row_of_token = np.cumsum(data == ord("["), dtype=np.int64)[starts] - 1
+    if not np.array_equal(row_of_token, np.arange(len(starts)) // max(width, 1)):
+        return None
+    return values.reshape(len(texts), width)
 
 
 def task_solve_sums(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> dict[str, pd.DataFrame]:
@@ -126,7 +164,8 @@ def level_gap(school_tasks: pd.DataFrame) -> pd.DataFrame:
     """Per procedure × org: mean solve rate of basic and of advanced tasks (for sign S5)."""
     if school_tasks.empty:
         return pd.DataFrame(columns=["procedure_id", "org_id", "basic", "advanced", "tasks_n"])
-    kinds = school_tasks["task_level"].map(task_level_kind)
+    levels = school_tasks["task_level"]
+    kinds = levels.map({lv: task_level_kind(lv) for lv in levels.dropna().unique()})
     frame = school_tasks.assign(kind=kinds)[kinds.notna()]
     table = frame.pivot_table(index=["procedure_id", "org_id"], columns="kind", values="solve_rate", aggfunc="mean")
     n = frame.groupby(["procedure_id", "org_id"])["n"].max()

@@ -1,0 +1,214 @@
+"""Benchmark: a whole region — 1 000 000 results, 300 schools, 3 years — all indicators at every
+level, per-task solve rates, all objectivity signs + risk list and ШНОР (GUIDE §8: < 2 s).
+
+Run as a script (``python tests/benchmarks/bench_indicators.py [--rows N] [--naive-rows N] [--db]``)
+or with pytest (``pytest tests/benchmarks/bench_indicators.py -m benchmark -s``). Prints:
+
+- the engine time on the in-memory dataset (the vectorised evaluator, signs and ШНОР);
+- with ``--db``: the time to read the same results from a SQLite file (the service path);
+- the time of a naive per-group Python loop over the same work, measured in the same run on a
+  subset (``--naive-rows``) and extrapolated linearly to the full size — the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ersoko_desktop.domain.indicators.dataset import Dataset  # noqa: E402
+from ersoko_desktop.domain.indicators.shnor import ShnorParams, shnor_schools  # noqa: E402
+from ersoko_desktop.domain.indicators.signs import ObjectivityParams  # noqa: E402
+from ersoko_desktop.domain.indicators.tasks import task_solve_sums  # noqa: E402
+from ersoko_desktop.services.indicators import evaluate_dataset, load_catalog  # noqa: E402
+from ersoko_desktop.services.objectivity import signs_frame  # noqa: E402
+
+SCHOOLS, MUNICIPALITIES, YEARS = 300, 30, (2023, 2024, 2025)
+SUBJECTS, GRADES = ("Русский язык", "Математика"), (4, 5, 6, 7, 8)
+
+
+def spec(n_tasks: int) -> dict:
+    maxima = [1 if i < n_tasks - 4 else 2 for i in range(n_tasks)]
+    total = sum(maxima)
+    return {"tasks": [{"id": str(i + 1), "max": m, "level": "базовый" if i < n_tasks - 3 else "повышенный"}
+                      for i, m in enumerate(maxima)],
+            "max_score": total, "thresholds": {"3": round(total * 0.3), "4": round(total * 0.55), "5": round(total * 0.8)}}
+
+
+def build_dataset(rows: int, seed: int = 7) -> Dataset:
+    """A synthetic region, built with numpy (vectorised), task scores as JSON texts like the DB gives."""
+    rng = np.random.default_rng(seed)
+    orgs = [(1, "R", "Регион", "region", np.nan)]
+    orgs += [(2 + m, f"M{m:02d}", f"Район {m}", "municipality", 1.0) for m in range(MUNICIPALITIES)]
+    orgs += [(100 + s, f"S{s:03d}", f"Школа {s}", "school", float(2 + s % MUNICIPALITIES)) for s in range(SCHOOLS)]
+    org_frame = pd.DataFrame(orgs, columns=["id", "code", "name", "kind", "parent_id"]).set_index("id")
+    procs = []
+    for y in YEARS:
+        for subj in SUBJECTS:
+            for g in GRADES:
+                procs.append((len(procs) + 1, "VPR", subj, g, y, spec(12 if subj == "Математика" else 10)))
+    proc_frame = pd.DataFrame(procs, columns=["id", "kind", "subject", "grade", "year", "spec"]).set_index("id")
+    pid = rng.integers(1, len(procs) + 1, rows)
+    school = rng.integers(100, 100 + SCHOOLS, rows)
+    strength = rng.normal(0, 0.4, SCHOOLS + 100)[school]
+    n_tasks = np.where(proc_frame.loc[pid, "subject"].to_numpy() == "Математика", 12, 10)
+    p = 1 / (1 + np.exp(-(rng.normal(strength, 0.9) + 0.4)))
+    task_mat = (rng.random((rows, 12)) < p[:, None]).astype(int) + \
+        ((rng.random((rows, 12)) < p[:, None]) & (np.arange(12) >= n_tasks[:, None] - 4)).astype(int)
+    task_mat[np.arange(12)[None, :] >= n_tasks[:, None]] = -1
+    primary = np.where(task_mat >= 0, task_mat, 0).sum(axis=1).astype(float)
+    total = np.where(n_tasks == 12, 16, 14)
+    mark = np.select([primary >= np.round(total * 0.8), primary >= np.round(total * 0.55),
+                      primary >= np.round(total * 0.3)], [5, 4, 3], 2).astype(float)
+    journal = np.clip(mark + rng.choice([0, 0, 0, 1, -1], rows), 2, 5)
+    journal[rng.random(rows) < 0.05] = np.nan
+    texts = ["[" + ",".join(str(v) for v in r[r >= 0]) + "]" for r in task_mat]
+    results = pd.DataFrame({
+        "procedure_id": pid, "school_id": school,
+        "class_letter": [f"{g}{l}" for g, l in zip(proc_frame.loc[pid, "grade"].to_numpy(), rng.choice(list("АБВГ"), rows))],
+        "primary_score": primary, "mark": mark, "journal_mark": journal, "task_scores": texts,
+    })
+    return Dataset(results=results, procedures=proc_frame, orgs=org_frame)
+
+
+def run_engine(dataset: Dataset) -> dict:
+    """Everything the region needs: indicators at every level, solve rates, signs + risk, ШНОР."""
+    catalog = load_catalog()
+    tables = evaluate_dataset(dataset, catalog)
+    tasks = task_solve_sums(dataset)
+    flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
+    shnor = shnor_schools(tables.level("school"), ShnorParams())
+    return {"rows": {lv: len(f) for lv, f in tables.levels.items()}, "task_rows": sum(len(f) for f in tasks.values()),
+            "flags": len(flags), "risk": int(flags["risk"].sum()) if len(flags) else 0, "shnor": len(shnor)}
+
+
+def naive(dataset: Dataset) -> int:
+    """The baseline: a per-group Python loop (groups from pandas, every number by plain Python),
+    doing the same work — catalog indicators at 4 levels, solve rates per school, S1/S2/S5 per school."""
+    res = dataset.results
+    parents = dataset.school_parents()
+    catalog = load_catalog()
+    records = res.to_dict("records")
+    for r in records:
+        r["municipality_id"] = parents.at[r["school_id"], "municipality_id"]
+        r["region_id"] = parents.at[r["school_id"], "region_id"]
+    frame = pd.DataFrame(records)
+    work = 0
+    for keys in (["procedure_id", "school_id", "class_letter"], ["procedure_id", "school_id"],
+                 ["procedure_id", "municipality_id"], ["procedure_id", "region_id"]):
+        for _key, group in frame.groupby(keys):
+            env = {k: 0 for k in ("N", "n1", "n2", "n3", "n4", "n5", "score_n", "score_sum", "n_both",
+                                  "n_lowered", "n_confirmed", "n_raised")}
+            for r in group.to_dict("records"):
+                m, j, s = r["mark"], r["journal_mark"], r["primary_score"]
+                if m == m:
+                    env["N"] += 1
+                    env[f"n{int(m)}"] += 1
+                    if j == j:
+                        env["n_both"] += 1
+                        env["n_lowered" if m < j else "n_confirmed" if m == j else "n_raised"] += 1
+                if s == s:
+                    env["score_n"] += 1
+                    env["score_sum"] += s
+            env["max_score"] = 16.0
+            for ind in catalog.indicators:
+                ind.expression.evaluate(env)
+                work += 1
+            if keys == ["procedure_id", "school_id"]:
+                sums: dict[int, float] = {}
+                for text in group["task_scores"]:
+                    for i, v in enumerate(json.loads(text)):
+                        sums[i] = sums.get(i, 0.0) + (v or 0)
+                work += len(sums)
+    return work
+
+
+def measure(rows: int, naive_rows: int, with_db: bool) -> dict:
+    t0 = time.perf_counter()
+    dataset = build_dataset(rows)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = run_engine(dataset)
+    engine = time.perf_counter() - t0
+    # A second run: the first pays one-off costs (catalog parse, numpy/pandas warm-up).
+    t0 = time.perf_counter()
+    run_engine(dataset)
+    engine_warm = time.perf_counter() - t0
+    sub = build_dataset(naive_rows, seed=8)
+    t0 = time.perf_counter()
+    naive(sub)
+    naive_sub = time.perf_counter() - t0
+    naive_full = naive_sub * rows / naive_rows
+    out = {"rows": rows, "build_s": round(build, 2), "engine_s": round(engine, 3), "engine_warm_s": round(engine_warm, 3),
+           "naive_rows": naive_rows, "naive_subset_s": round(naive_sub, 2), "naive_extrapolated_s": round(naive_full, 1),
+           "ratio_naive_to_engine": round(naive_full / engine_warm, 1), **summary}
+    if with_db:
+        out.update(measure_db(dataset))
+    return out
+
+
+def measure_db(dataset: Dataset) -> dict:
+    """Write the dataset into a migrated SQLite file and time the service read (load_dataset)."""
+    import tempfile
+
+    from ersoko_desktop.db import make_session_factory, open_database
+    from ersoko_desktop.services.indicators import load_dataset
+
+    path = Path(tempfile.mkdtemp()) / "bench.sqlite"
+    engine = open_database(str(path))
+    raw = engine.raw_connection()
+    cur = raw.cursor()
+    for oid, o in dataset.orgs.iterrows():
+        cur.execute("INSERT INTO organization (id, code, name, kind, parent_id) VALUES (?,?,?,?,?)",
+                    (int(oid), o["code"], o["name"], o["kind"], None if o["parent_id"] != o["parent_id"] else int(o["parent_id"])))
+    for pid, p in dataset.procedures.iterrows():
+        cur.execute("INSERT INTO procedure (id, kind, subject, grade, year, spec) VALUES (?,?,?,?,?,?)",
+                    (int(pid), p["kind"], p["subject"], int(p["grade"]), int(p["year"]), json.dumps(p["spec"])))
+    r = dataset.results
+    cur.executemany(
+        "INSERT INTO participant_result (procedure_id, school_id, participant_code, class_letter, task_scores, "
+        "primary_score, mark, journal_mark) VALUES (?,?,?,?,?,?,?,?)",
+        zip(r["procedure_id"].tolist(), r["school_id"].tolist(), map(str, range(len(r))), r["class_letter"],
+            r["task_scores"], r["primary_score"].tolist(), r["mark"].tolist(),
+            [None if v != v else v for v in r["journal_mark"].tolist()]))
+    raw.commit()
+    raw.close()
+    session = make_session_factory(engine)()
+    t0 = time.perf_counter()
+    loaded = load_dataset(session, with_tasks=True)
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_engine(loaded)
+    engine_from_db = time.perf_counter() - t0
+    session.close()
+    engine.dispose()
+    return {"db_load_s": round(load, 2), "engine_on_loaded_s": round(engine_from_db, 3),
+            "db_end_to_end_s": round(load + engine_from_db, 2)}
+
+
+@pytest.mark.benchmark
+def test_benchmark_indicators():
+    result = measure(1_000_000, 50_000, with_db=False)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    assert result["shnor"] >= 0 and result["rows"] == 1_000_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=50_000)
+    parser.add_argument("--db", action="store_true", help="also time reading the results from a SQLite file")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.rows, args.naive_rows, args.db), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
