@@ -32,6 +32,9 @@ def read_blocks(path: str | Path) -> list[Block]:
     if suffix == ".csv":
         table = read_text_table(path)
         return [Row([cell_text(c) for c in r], row=i) for i, r in enumerate(table.rows, start=1)]
+    if suffix in (".xls", ".ods"):  # merged cells matter in roadmaps; these formats would lose them
+        raise InputError(f"Файл «{path.name}»: формат «{suffix}» для дорожных карт не читается — сохраните "
+                         f"таблицу как .xlsx (Excel 2007 и новее).")
     if suffix == ".doc":
         raise InputError(f"Файл «{path.name}»: старый формат Word (.doc) не читается — сохраните его как .docx.")
     raise InputError(f"Файл «{path.name}»: формат «{suffix}» не поддерживается "

@@ -43,6 +43,7 @@ def test_import_wizard_then_tree_timeline_and_status(qtbot, ctx, tmp_path):
         dialog.run_import()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.report.status == "imported"
+    assert "загружен" in page.import_label.text() and "мероприятий 17" in page.import_label.text()
 
     page.set_today(dt.date(2022, 11, 20))
     assert page.roadmap_combo.count() == 3  # «все» + two roadmaps

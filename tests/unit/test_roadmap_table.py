@@ -226,3 +226,26 @@ def test_row_numbers_point_at_the_text_lines():
     blocks = blocks_from_text("Карта на 2020 год\n№\tМероприятие\tСрок\n1.\tЗадача\tмай\n")
     assert isinstance(blocks[2], Row) and blocks[2].row == 3
     assert parse_blocks(blocks).roadmaps[0].tasks[0].row == 3
+
+
+@pytest.mark.parametrize("name,words", [("plan.xls", "сохраните таблицу как .xlsx"), ("plan.doc", "сохраните его как .docx"),
+                                        ("plan.pdf", "не поддерживается"), ("нет.docx", "не найден")])
+def test_unreadable_formats_are_named(tmp_path, name, words):
+    from ersoko_desktop.errors import InputError
+
+    path = tmp_path / name
+    if name != "нет.docx":
+        path.write_bytes(b"\xd0\xcf\x11\xe0 old binary")
+    with pytest.raises(InputError) as err:
+        read_blocks(path)
+    assert words in str(err.value) and name in str(err.value)
+
+
+def test_broken_docx_is_a_clear_error(tmp_path):
+    from ersoko_desktop.errors import InputError
+
+    path = tmp_path / "plan.docx"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(InputError) as err:
+        read_blocks(path)
+    assert "не читается как документ Word" in str(err.value)

@@ -101,6 +101,8 @@ class Page(PageBase):
         self.executor.editingFinished.connect(self.reload)
         bar.addWidget(self.executor)
         self.body.addLayout(bar)
+        self.import_label = hint_label("")
+        self.body.addWidget(self.import_label)
         self.progress_label = QLabel()
         self.progress_label.setProperty("role", "hint")
         self.body.addWidget(self.progress_label)
@@ -428,12 +430,22 @@ class Page(PageBase):
 
     # ------------------------------------------------------------ import
 
+    def _after_import(self, report: svc.ImportReport | None) -> None:
+        self.refresh()
+        if report is None:
+            return
+        verdict = {"imported": "загружен", "updated": "обновлён (отметки об исполнении сохранены)",
+                   "unchanged": "уже был загружен — изменений нет"}.get(report.status, report.status)
+        counts = ", ".join(f"«{r.title[:50]}»: мероприятий {r.tasks}" for r in report.roadmaps)
+        self.import_label.setText(f"Файл «{report.file}» {verdict}. {counts}. "
+                                  f"Предупреждений: {len(report.warnings)}.")
+
     def open_import(self, path: str | None = None):
         from ..dialogs.roadmap_import import RoadmapImportDialog
 
         dialog = RoadmapImportDialog(self.ctx, self, path=path)
         if path:
             dialog.run_preview()
-        dialog.finished.connect(lambda _code: self.refresh())
+        dialog.finished.connect(lambda _code: self._after_import(dialog.report))
         dialog.open()
         return dialog
