@@ -394,20 +394,32 @@ class _Builder:
         return ParsedDocument(self.roadmaps, self.warnings, period)
 
     def _assemble(self, rm: ParsedRoadmap, recs: list[_Rec]) -> None:
-        # candidates become sections when a later task number continues theirs
+        # a numbered row without deadline and executor is a section when later task numbers
+        # continue its number («1.1.» → «1.1.1.»), text spilled from the task above when it goes
+        # on a numbered list of that task («1. …» in the cell, «2. …» on the next page), else a
+        # task whose deadline is simply missing
+        task_text = ""
         for i, rec in enumerate(recs):
+            if rec.kind == "task":
+                task_text = rec.fields.get("title", "")
+            elif rec.kind == "cont":
+                task_text += "\n" + rec.fields.get("title", "")
             if rec.kind != "candidate":
                 continue
-            nxt = next((r for r in recs[i + 1:] if r.kind == "task" and r.number), None)
-            prev_task = any(r.kind in ("task",) for r in recs[:i])
-            if nxt is not None and nxt.number.startswith(rec.number + "."):  # type: ignore[union-attr]
+            nxt = next((r for r in recs[i + 1:] if r.kind in ("task", "candidate") and r.number
+                        and r.number != rec.number and not r.number.startswith(rec.number + ".")), None)
+            later = [r for r in recs[i + 1: recs.index(nxt) if nxt else len(recs)] if r.kind in ("task", "candidate")]
+            previous_item = int(rec.number.split(".")[-1]) - 1  # type: ignore[union-attr]
+            if any(r.number and r.number.startswith(rec.number + ".") for r in later):  # type: ignore[operator]
                 rec.kind = "section"
-            elif not prev_task:
-                rec.kind = "section"
-            else:
+            elif task_text and re.search(rf"(?:^|\n){previous_item}[.)]\s", task_text):
                 rec.kind = "cont"
                 rec.fields = dict(rec.fields)
                 rec.fields["title"] = f"{rec.number}. {rec.fields['title']}"
+                task_text += "\n" + rec.fields["title"]
+            else:
+                rec.kind = "task"
+                task_text = rec.fields.get("title", "")
         section: ParsedSection | None = None
         task: ParsedTask | None = None
         for rec in recs:

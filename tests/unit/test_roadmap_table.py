@@ -249,3 +249,25 @@ def test_broken_docx_is_a_clear_error(tmp_path):
     with pytest.raises(InputError) as err:
         read_blocks(path)
     assert "не читается как документ Word" in str(err.value)
+
+
+def test_numbered_row_without_deadline_section_task_or_list_item():
+    text = ("План на 2021 год\n"
+            "№\tМероприятие\tСрок\tИсполнитель\n"
+            "1.\tНормативная база\t\t\n"              # section: 1.1 and 1.2 continue its number
+            "1.1.\tПоложение о МСОКО\tмарт\tММС\n"
+            "1.2.\tПеречень источников: <ol><li>1. доклад;</li></ol>\tапрель\tММС\n"
+            "2.\tанализ ГИА\t\t\n"                     # the list of 1.2 goes on after a page break
+            "3.\tИтоговое совещание\t\t\n"              # ... and so does its third item
+            "2.1.\tМониторинг\tмай\tОО\n")
+    doc = parse_blocks(blocks_from_text(text))
+    rm = doc.roadmaps[0]
+    assert [(s.number, s.title) for s in rm.sections] == [("1", "Нормативная база")]
+    assert [t.number for t in rm.tasks] == ["1.1", "1.2", "2.1"]
+    assert rm.tasks[1].title == "Перечень источников:\n1. доклад;\n2. анализ ГИА\n3. Итоговое совещание"
+
+    flat = ("План на 2021 год\n№\tМероприятие\tСрок\tИсполнитель\n"
+            "1.\tСеминар\tмарт\tММС\n2.\tИтоговое совещание\t\t\n3.\tОтчёт\tдекабрь\tММС\n")
+    rm = parse_blocks(blocks_from_text(flat)).roadmaps[0]
+    assert [(t.number, t.deadline_text) for t in rm.tasks] == [("1", "март"), ("2", ""), ("3", "декабрь")]
+    assert [s.title for s in rm.sections] == [""]
