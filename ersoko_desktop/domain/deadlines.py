@@ -247,6 +247,8 @@ def _parse_items(toks: list[_Tok]) -> list[_Item]:
     items: list[_Item] = []
     i = 0
     n = len(toks)
+    lead_school_year: int | None = None
+    lead_from = 0
 
     def peek(k: int = 0) -> _Tok | None:
         j = i + k
@@ -288,6 +290,16 @@ def _parse_items(toks: list[_Tok]) -> list[_Item]:
             items.append(_ordered_unit(nxt.kind, t.value))  # type: ignore[arg-type]
             i += 2
             take_year(items[-1], end=False)
+            continue
+        t2, t3 = peek(2), peek(3)
+        if t.kind in ("num", "ord") and nxt is not None and nxt.kind == "dash" and t2 is not None \
+                and t2.kind in ("num", "ord") and t3 is not None and t3.kind in ("quarter", "half", "squarter"):
+            # «I–II квартал», «1-2 полугодие»
+            item = _ordered_unit(t3.kind, t.value)  # type: ignore[arg-type]
+            item.b = _ordered_unit(t3.kind, t2.value).a  # type: ignore[arg-type]
+            items.append(item)
+            i += 4
+            take_year(item, end=False)
             continue
         if t.kind == "ord":
             raise _NotUnderstood(f"«{t.text}» без слова «квартал»/«полугодие»")
@@ -347,8 +359,18 @@ def _parse_items(toks: list[_Tok]) -> list[_Item]:
                     i += 2
                 items.append(item)
                 continue
-            raise _NotUnderstood(f"учебный год «{t.text}» без месяца, четверти или полугодия")
+            # «2018-2019 уч. г.: сентябрь, май» — the school year written first
+            lead_school_year = t.value  # type: ignore[assignment]
+            lead_from = len(items)
+            i += 1
+            continue
         raise _NotUnderstood(f"непонятное слово «{t.text}»")
+    if lead_school_year is not None:
+        following = [it for it in items[lead_from:] if not it.has_year]
+        if not following:
+            raise _NotUnderstood("учебный год без месяца, четверти или полугодия")
+        for it in following:
+            it.school_year = lead_school_year
     return items
 
 
@@ -402,25 +424,35 @@ def _resolve(item: _Item, cycle: int | None, school: bool) -> Occurrence:
         return Occurrence(start, end)
     y = item.year_a if item.year_a is not None else cycle
     assert y is not None
-    n = item.a[0]
-    if item.unit == "quarter":
+    first = _unit_span(item.unit, item.a[0], y, item.year_a is not None, school)
+    if item.b is None:
+        return first
+    last = _unit_span(item.unit, item.b[0], y, item.year_a is not None, school)
+    if last.end < first.start:
+        raise _NotUnderstood("конец раньше начала")
+    return Occurrence(first.start, last.end)
+
+
+def _unit_span(unit: str, n: int, y: int, year_written: bool, school: bool) -> Occurrence:
+    """Quarter, half-year or school term number ``n`` of cycle (or written year) ``y``."""
+    if unit == "quarter":
         m1 = 3 * (n - 1) + 1
-        year = y if item.year_a is not None else _month_year(m1, y, school)
+        year = y if year_written else _month_year(m1, y, school)
         return Occurrence(dt.date(year, m1, 1), _month_end(year, m1 + 2))
-    if item.unit == "half":
-        if school and item.year_a is None:
+    if unit == "half":
+        if school and not year_written:
             return Occurrence(dt.date(y, 9, 1), dt.date(y, 12, 31)) if n == 1 else \
                 Occurrence(dt.date(y + 1, 1, 1), dt.date(y + 1, 5, 31))
         return Occurrence(dt.date(y, 1, 1), dt.date(y, 6, 30)) if n == 1 else \
             Occurrence(dt.date(y, 7, 1), dt.date(y, 12, 31))
-    if item.unit == "squarter":  # учебная четверть (school term); needs a school year
-        if item.year_a is not None:
+    if unit == "squarter":  # учебная четверть (school term); needs a school year
+        if year_written:
             raise _NotUnderstood("четверть с календарным годом (нужен учебный год)")
         spans = {1: (9, 10), 2: (11, 12), 3: (1, 3), 4: (4, 5)}
         m1, m2 = spans[n]
         year = _month_year(m1, y, True) if school else y
         return Occurrence(dt.date(year, m1, 1), _month_end(year, m2))
-    raise _NotUnderstood(item.unit)  # pragma: no cover
+    raise _NotUnderstood(unit)  # pragma: no cover
 
 
 def _cycle_span(cycle: int, school: bool) -> Occurrence:
