@@ -122,8 +122,16 @@ def fill_demo(session: Session, *, progress: Progress | None = None) -> DemoSumm
     _demo_roadmap(session, munis[0])
     set_own_organization(session, munis[0].code)
     session.flush()
+    _demo_forms(session, schools)
     progress.step(1.0, "Готово")
     return _summary(session)
+
+
+def _demo_forms(session: Session, schools: list[Organization]) -> None:
+    """School-context, ВСОКО and ММУКО forms in every workflow state (see services/demo_forms.py)."""
+    from .demo_forms import fill_demo_forms
+
+    fill_demo_forms(session, schools=schools)
 
 
 def _school_results(rng: random.Random, proc: Procedure, school: Organization, spec: dict,

@@ -109,7 +109,11 @@ def shipped_specs() -> list[FormSpec]:
 
 
 def _ensure_synced(session: Session) -> None:
-    """A database opened by a newer program version gets the new definitions before first use."""
+    """A database opened by a newer program version gets the new definitions before first use
+    (checked once per session: every form call passes here)."""
+    if session.info.get("forms_synced"):
+        return
+    session.info["forms_synced"] = True
     stored = set(session.execute(select(FormDefinition.form_id, FormDefinition.version, FormDefinition.sha256)))
     if any((s.id, s.version, s.sha256) not in stored for s in shipped_specs()):
         sync_definitions(session, specs=shipped_specs())
@@ -275,6 +279,21 @@ def _check_may_decide(acting: Organization | None, org: Organization) -> None:
     if not _is_ancestor(acting, org):
         raise WorkflowError(f"Организация «{acting.code}» не может принимать или возвращать формы «{org.code}»: "
                             f"это делает вышестоящая организация.")
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What this database's organization may do with another organization's forms (GUI buttons)."""
+
+    may_edit: bool
+    may_decide: bool
+
+
+def permissions(session: Session, *, org_code: str, acting_org: str | None = None) -> Permissions:
+    org = get_org(session, org_code)
+    acting = _acting(session, acting_org)
+    may_edit = acting is None or acting.id == org.id or _is_ancestor(acting, org)
+    return Permissions(may_edit, acting is not None and _is_ancestor(acting, org))
 
 
 def _value_errors(result: ValidationResult) -> list[Issue]:
