@@ -31,10 +31,80 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "test.sqlite"
 
 
+# --- Two backends: tests marked ``both_dbs`` run on SQLite and on a private PostgreSQL server ---
+
+def pytest_addoption(parser):
+    parser.addoption("--db-backend", choices=("both", "sqlite", "postgresql"), default="both",
+                     help="backends for tests marked both_dbs (default: both)")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_dbs"):
+        choice = metafunc.config.getoption("--db-backend")
+        backends = ["sqlite", "postgresql"] if choice == "both" else [choice]
+        metafunc.parametrize("db_backend", backends, indirect=True)
+
+
 @pytest.fixture
-def engine(db_path):
+def db_backend(request) -> str:
+    """``sqlite`` unless the test is marked ``both_dbs`` (then parametrized over both)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL server for the whole session (skips only without PostgreSQL binaries)."""
+    from tests.pg import find_bindir, start_server
+
+    bindir = find_bindir()
+    if bindir is None and os.environ.get("ERSOKO_REQUIRE_PG"):
+        pytest.fail("ERSOKO_REQUIRE_PG задан, а PostgreSQL не установлен (нет initdb/pg_ctl)")
+    if bindir is None:
+        pytest.skip("PostgreSQL не установлен (нет initdb/pg_ctl; Debian: apt-get install postgresql)")
+    server = start_server(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_server) -> str:
+    """A migrated empty database that per-test databases are copied from (faster than migrating each)."""
     from ersoko_desktop.db import open_database
 
+    name = pg_server.create_database(prefix="tpl_migrated")
+    open_database(pg_server.url(name)).dispose()
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty PostgreSQL database (dropped after the test)."""
+    name = pg_server.create_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def db_url(db_backend, db_path, request) -> str:
+    """An empty database of the test's backend: a SQLite file path or a PostgreSQL URL."""
+    if db_backend == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return str(db_path)
+
+
+@pytest.fixture
+def engine(db_backend, db_path, request):
+    """A migrated database of the test's backend."""
+    from ersoko_desktop.db import open_database
+
+    if db_backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        name = server.create_database(template=request.getfixturevalue("pg_migrated_template"))
+        eng = open_database(server.url(name))
+        yield eng
+        eng.dispose()
+        server.drop_database(name)
+        return
     eng = open_database(str(db_path))
     yield eng
     eng.dispose()
@@ -64,12 +134,35 @@ def demo_db_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server) -> str:
+    """The demo region in a PostgreSQL database, built once; tests get copies."""
+    from ersoko_desktop.db import open_database, session_scope
+    from ersoko_desktop.services.demo import fill_demo
+
+    name = pg_server.create_database(prefix="tpl_demo")
+    eng = open_database(pg_server.url(name))
+    with session_scope(eng) as s:
+        fill_demo(s)
+    eng.dispose()
+    return name
+
+
 @pytest.fixture
-def demo_engine(demo_db_template, tmp_path):
+def demo_engine(db_backend, tmp_path, request):
     import shutil
 
     from ersoko_desktop.db import open_database
 
+    if db_backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        name = server.create_database(template=request.getfixturevalue("pg_demo_template"))
+        eng = open_database(server.url(name))
+        yield eng
+        eng.dispose()
+        server.drop_database(name)
+        return
+    demo_db_template = request.getfixturevalue("demo_db_template")
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_db_template, path)
     eng = open_database(str(path))

@@ -14,6 +14,7 @@ def register(sub) -> None:
 
 def run(args, ctx: CliContext) -> int:
     from ..db import resolve_db
+    from ..db.engine import display_url
 
     opened = ctx.open(check_integrity=True, daily=True)
     result = opened.migration
@@ -21,9 +22,9 @@ def run(args, ctx: CliContext) -> int:
     if opened.daily_backup:
         info(f"Ежедневная резервная копия: {opened.daily_backup}")
     if result.before == result.after:
-        info(f"База данных в актуальном состоянии (схема {result.after}): {resolve_db(ctx.db)}")
+        info(f"База данных в актуальном состоянии (схема {result.after}): {display_url(resolve_db(ctx.db))}")
     else:
-        info(f"База данных обновлена до схемы {result.after}: {resolve_db(ctx.db)}")
+        info(f"База данных обновлена до схемы {result.after}: {display_url(resolve_db(ctx.db))}")
         if result.backup:
             info(f"Резервная копия перед обновлением: {result.backup}")
     if args.demo:

@@ -20,10 +20,25 @@ def resolve_db(db: str | os.PathLike | None = None) -> str:
     """``--db`` wins, then ``ERSOKO_DB``, then the user data dir; a plain path becomes a SQLite URL."""
     value = str(db) if db else os.environ.get(ENV_VAR) or str(default_db_path())
     if "://" in value:
-        return value
+        return _with_driver(value)
     path = Path(value).expanduser().absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 (the driver we ship), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def display_url(url: str) -> str:
+    """A URL safe to show or log: the password is masked, a SQLite URL becomes its path."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def sqlite_path(url: str) -> Path | None:

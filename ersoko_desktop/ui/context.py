@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..db import resolve_db, session_scope
+from ..db.engine import display_url
 
 
 @dataclass
@@ -26,7 +27,7 @@ class AppContext:
 
         url = resolve_db(db)
         engine = open_database(url)
-        return cls(engine=engine, db_label=url.removeprefix("sqlite:///"), demo=demo)
+        return cls(engine=engine, db_label=display_url(url), demo=demo)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

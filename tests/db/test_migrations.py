@@ -26,8 +26,9 @@ def test_revision_chain_is_linear():
         assert not isinstance(rev.down_revision, tuple), f"merge revision {rev.revision}"
 
 
-def test_upgrade_creates_every_table_and_downgrade_removes_them(tmp_path):
-    engine = make_engine(str(tmp_path / "x.sqlite"))
+@pytest.mark.both_dbs
+def test_upgrade_creates_every_table_and_downgrade_removes_them(db_url):
+    engine = make_engine(db_url)
     upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     expected = {"organization", "academic_year", "procedure", "participant_result", "indicator_value",
@@ -38,9 +39,12 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(tmp_path):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
 
 
-def test_models_match_migrated_schema(engine):
+@pytest.mark.both_dbs
+def test_models_match_migrated_schema(engine, db_backend):
+    assert engine.dialect.name == db_backend
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
         diff = compare_metadata(ctx, Base.metadata)
@@ -53,6 +57,20 @@ def test_sqlite_pragmas(engine):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_database_newer_than_code_on_postgresql_is_refused_and_untouched(pg_url):
+    db_url = pg_url
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="более новой версией"):
+        open_database(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "ffff_future"
+    engine.dispose()
 
 
 def test_database_newer_than_code_is_refused_and_untouched(tmp_path):
@@ -87,8 +105,9 @@ def test_existing_database_is_backed_up_before_migration(tmp_path, ersoko_home):
     copy.close()
 
 
-def test_fresh_database_needs_no_backup_and_init_twice_is_noop(tmp_path, ersoko_home):
-    engine = make_engine(str(tmp_path / "new.sqlite"))
+@pytest.mark.both_dbs
+def test_fresh_database_needs_no_backup_and_init_twice_is_noop(db_url, ersoko_home):
+    engine = make_engine(db_url)
     first = upgrade(engine)
     second = upgrade(engine)
     engine.dispose()
