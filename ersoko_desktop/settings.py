@@ -59,4 +59,8 @@ def load_preferences() -> dict[str, Any]:
 
 
 def save_preferences(prefs: dict[str, Any]) -> None:
+    """Write user preferences; a database URL is saved without its password (that lives in pgpass)."""
+    from .db.pgpass import strip_password
+
+    prefs = {k: strip_password(v) if isinstance(v, str) and "://" in v else v for k, v in prefs.items()}
     atomic_write_text(_prefs_file(), json.dumps(prefs, ensure_ascii=False, indent=2))

@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import DatabaseError
 from ..paths import migrations_dir
@@ -62,7 +63,16 @@ def upgrade(engine: Engine) -> MigrationResult:
     db_file = sqlite_path(str(engine.url))
     if db_file is not None and db_file.exists() and inspect(engine).get_table_names():
         backup = backup_sqlite(db_file, "before-migration")
-    command.upgrade(alembic_config(engine), "head")
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except DBAPIError as exc:
+        if engine.dialect.name == "postgresql" and getattr(exc.orig, "sqlstate", None) == "42501":
+            # A read-only analyst or an importer opened a server whose schema is older than the program.
+            raise DatabaseError(
+                f"Схема базы на сервере ({before or 'пустая'}) старше программы ({head}), а у этой роли нет прав "
+                "её обновить. Администратор должен выполнить «ersoko --db URL server init» от имени владельца базы."
+            ) from exc
+        raise
     return MigrationResult(before, head, backup)
 
 
