@@ -79,9 +79,8 @@ def pg_migrated_template(pg_server) -> str:
 @pytest.fixture
 def pg_url(pg_server):
     """A fresh, empty PostgreSQL database (dropped after the test)."""
-    name = pg_server.create_database()
-    yield pg_server.url(name)
-    pg_server.drop_database(name)
+    with pg_server.copy_of("template0") as url:
+        yield url
 
 
 @pytest.fixture
@@ -98,12 +97,10 @@ def engine(db_backend, db_path, request):
     from ersoko_desktop.db import open_database
 
     if db_backend == "postgresql":
-        server = request.getfixturevalue("pg_server")
-        name = server.create_database(template=request.getfixturevalue("pg_migrated_template"))
-        eng = open_database(server.url(name))
-        yield eng
-        eng.dispose()
-        server.drop_database(name)
+        with request.getfixturevalue("pg_server").copy_of(request.getfixturevalue("pg_migrated_template")) as url:
+            eng = open_database(url)
+            yield eng
+            eng.dispose()
         return
     eng = open_database(str(db_path))
     yield eng
@@ -155,12 +152,10 @@ def demo_engine(db_backend, tmp_path, request):
     from ersoko_desktop.db import open_database
 
     if db_backend == "postgresql":
-        server = request.getfixturevalue("pg_server")
-        name = server.create_database(template=request.getfixturevalue("pg_demo_template"))
-        eng = open_database(server.url(name))
-        yield eng
-        eng.dispose()
-        server.drop_database(name)
+        with request.getfixturevalue("pg_server").copy_of(request.getfixturevalue("pg_demo_template")) as url:
+            eng = open_database(url)
+            yield eng
+            eng.dispose()
         return
     demo_db_template = request.getfixturevalue("demo_db_template")
     path = tmp_path / "demo.sqlite"

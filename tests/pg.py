@@ -18,8 +18,10 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 SUPERUSER = "ersoko_test_admin"
 
@@ -92,6 +94,15 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         self._databases.append(name)
         return name
+
+    @contextmanager
+    def copy_of(self, template: str) -> Iterator[str]:
+        """A fresh database copied from ``template`` for one test; dropped afterwards."""
+        name = self.create_database(template=template)
+        try:
+            yield self.url(name)
+        finally:
+            self.drop_database(name)
 
     def drop_database(self, name: str) -> None:
         with self.admin_connect() as conn:
