@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from ersoko_desktop.db.models import Organization, ParticipantResult, Procedure, Roadmap, TaskOccurrence
 from ersoko_desktop.services.demo import INFLATED, MISMATCH, fill_demo
 from ersoko_desktop.settings import own_organization
+
+pytestmark = pytest.mark.both_dbs  # the same behaviour on SQLite and PostgreSQL
 
 
 def test_demo_shape(demo_session):

@@ -10,6 +10,8 @@ from ersoko_desktop.db.models import AuditEvent, Organization
 from ersoko_desktop.errors import InputError
 from ersoko_desktop.services.orgs import descendants, get_org, import_registry, list_organizations
 
+pytestmark = pytest.mark.both_dbs  # the same behaviour on SQLite and PostgreSQL
+
 REGISTRY = [
     ("08", "Республика Калмыкия", "регион", ""),
     ("0801", "Черноземельский район", "муниципалитет", "08"),
