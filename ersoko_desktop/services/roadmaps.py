@@ -798,6 +798,49 @@ def create_task(session: Session, *, roadmap_id: int, title: str, deadline_text:
     return task
 
 
+FLAG_ROADMAP_TITLE = "Адресная работа с ОО с признаками необъективности результатов"
+
+
+def create_task_for_flag(session: Session, *, org_code: str, title: str, note: str | None = None,
+                         deadline_text: str = "в течение учебного года",
+                         today: dt.date | None = None) -> RoadmapTask:
+    """Open a task for a school the indicators flagged (GUIDE §4 risk list → roadmap).
+
+    It goes into the newest roadmap of this database's own organization; when there is none, a
+    roadmap «Адресная работа с ОО с признаками необъективности результатов» for the current
+    school year is created. The school is the executor; the evidence of the flag is kept in the
+    task text."""
+    from .orgs import get_org
+
+    school = get_org(session, org_code)
+    from ..settings import own_organization
+
+    own = own_organization(session)
+    today = today or dt.date.today()
+    candidates = list(session.scalars(select(Roadmap).where(Roadmap.org_id == (own.id if own else None))
+                                      .order_by(Roadmap.id))) if own else []
+    roadmap = max(candidates, key=lambda rm: (_period_start(rm), rm.id), default=None)
+    if roadmap is None:
+        start_year = today.year if today.month >= 9 else today.year - 1
+        period = Period.school_year(start_year)
+        roadmap = Roadmap(title=f"{FLAG_ROADMAP_TITLE} на {start_year}-{start_year + 1} учебный год",
+                          org_id=own.id if own else None, period=period.label, source_name=None, position=0)
+        session.add(roadmap)
+        session.flush()
+    text = f"{title} — {school.name} ({school.code})"
+    if note:
+        text += "\n" + note
+    return create_task(session, roadmap_id=roadmap.id, title=text, deadline_text=deadline_text,
+                       executors=school.name)
+
+
+def _period_start(rm: Roadmap) -> dt.date:
+    try:
+        return Period.parse(rm.period).start
+    except ValueError:
+        return dt.date.min
+
+
 def delete_roadmap(session: Session, *, roadmap_id: int) -> None:
     rm = session.get(Roadmap, roadmap_id)
     if rm is None:

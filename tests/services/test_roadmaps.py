@@ -238,3 +238,24 @@ def test_create_task_for_a_flagged_school(session):
         R.create_task(session, roadmap_id=rm_id, title="x", deadline_text="когда-нибудь", executors=None)
     with pytest.raises(NotFoundError):
         R.create_task(session, roadmap_id=99999, title="x", deadline_text="май", executors=None)
+
+
+def test_task_for_a_flagged_school_opens_a_roadmap_when_none_exists(session):
+    session.add_all([Organization(code="M1", name="Степной район", kind="municipality"),
+                     Organization(code="S3", name="МКОУ «Степная СОШ №3»", kind="school")])
+    session.flush()
+    set_own_organization(session, "M1")
+    task = R.create_task_for_flag(session, org_code="S3", title="Проверка объективности: ВПР математика 5 кл.",
+                                  note="S1: качество 78 % при 41 % по муниципалитету", today=dt.date(2025, 3, 10))
+    rm = session.get(Roadmap, task.roadmap_id)
+    assert rm.period == "2024/25" and rm.title.startswith("Адресная работа с ОО")
+    assert task.executors == "МКОУ «Степная СОШ №3»" and task.deadline_kind == "continuous"
+    assert task.title.splitlines() == ["Проверка объективности: ВПР математика 5 кл. — МКОУ «Степная СОШ №3» (S3)",
+                                       "S1: качество 78 % при 41 % по муниципалитету"]
+    assert [(o.start, o.end) for o in task.occurrences] == [(dt.date(2024, 9, 1), dt.date(2025, 5, 31))]
+    # the next flag goes into the same roadmap
+    second = R.create_task_for_flag(session, org_code="S3", title="Проверка объективности: ВПР русский 5 кл.",
+                                    today=dt.date(2025, 3, 11))
+    assert second.roadmap_id == rm.id and second.position == 2
+    with pytest.raises(NotFoundError):
+        R.create_task_for_flag(session, org_code="NOPE", title="x")

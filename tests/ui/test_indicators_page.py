@@ -53,7 +53,17 @@ def test_page_computes_table_chart_flags_and_shnor(qtbot, page, demo_session):
     assert "S2: понизили отметку по журналу" in flags.index(row, 4).data()
     page.flags_table.selectRow(row)
     assert "Несоответствие отметкам по журналу" in page.evidence.toPlainText()
-    assert page.roadmap_button.isHidden()          # no roadmap task service yet
+    # the roadmap service opens a task for the flagged school (services.roadmaps.create_task_for_flag)
+    assert not page.roadmap_button.isHidden() and page.roadmap_button.isEnabled()
+    page._open_roadmap_task()
+    qtbot.waitUntil(lambda: "Создана задача дорожной карты" in page.status.text(), timeout=30_000)
+    from sqlalchemy import select
+
+    from ersoko_desktop.db.models import RoadmapTask
+
+    demo_session.rollback()                         # see what the worker committed
+    titles = demo_session.scalars(select(RoadmapTask.title).where(RoadmapTask.title.contains("DEMO-S07"))).all()
+    assert len(titles) == 1 and "S2:" in titles[0]
     shnor = page.shnor_table.model()
     assert {"DEMO-S15", "DEMO-S21"} <= {shnor.index(r, 0).data() for r in range(shnor.rowCount())}
 
