@@ -28,6 +28,17 @@ class Dataset:
     procedures: pd.DataFrame
     orgs: pd.DataFrame
 
+    def finest_groups(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Group number of every result row for procedure × school × class, and each group's key
+        values — computed once per results frame (the indicators and the task rates share it)."""
+        cached = self.__dict__.get("_finest")
+        if cached is None or cached[0] is not self.results:
+            res = self.results
+            cached = (res, group_ids(res["procedure_id"].to_numpy(), res["school_id"].to_numpy(),
+                                     res["class_letter"].to_numpy(dtype=object)))
+            self.__dict__["_finest"] = cached
+        return cached[1]
+
     def school_parents(self) -> pd.DataFrame:
         """For every organization id: its municipality id and region id (NaN where there is none)."""
         return self._parents
@@ -49,6 +60,25 @@ class Dataset:
             muni = muni.where(muni.notna() | (ckind != "municipality"), current)
             region = region.where(region.notna() | (ckind != "region"), current)
         return pd.DataFrame({"municipality_id": muni, "region_id": region})
+
+
+def group_ids(*keys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Dense group numbers for the combination of ``keys`` (hash factorization, no sort) and, per
+    key, the value of each group. NaN/None keys form their own group (value None)."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    parts = []
+    for key in keys:
+        codes, uniques = pd.factorize(key, use_na_sentinel=True)
+        size = len(uniques) + 1
+        combined = combined * size + (codes + 1)
+        parts.append((size, np.concatenate([np.array([None], dtype=object), np.asarray(uniques, dtype=object)])))
+    group, first = pd.factorize(combined)
+    values = []
+    rest = np.asarray(first, dtype=np.int64)
+    for size, uniques in reversed(parts):
+        rest, code = np.divmod(rest, size)
+        values.append(uniques[code])
+    return group, values[::-1]
 
 
 def procedure_thresholds(dataset: Dataset) -> pd.DataFrame:

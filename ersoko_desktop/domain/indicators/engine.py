@@ -36,8 +36,8 @@ class Aggregates:
     max_score: pd.Series
 
 
-def row_counts(dataset: Dataset, thresholds: pd.DataFrame) -> pd.DataFrame:
-    """Per-result 0/1 indicator columns (and the score) whose group sums are the aggregates."""
+def row_counts(dataset: Dataset, thresholds: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-result 0/1 indicator arrays (and the score) whose group sums are the aggregates."""
     res = dataset.results
     mark = res["mark"].to_numpy(dtype="float64", na_value=np.nan)
     journal = res["journal_mark"].to_numpy(dtype="float64", na_value=np.nan)
@@ -59,8 +59,16 @@ def row_counts(dataset: Dataset, thresholds: pd.DataFrame) -> pd.DataFrame:
         t = pd.Series(thresholds[f"t{m}"]).reindex(pid).to_numpy(dtype="float64", na_value=np.nan)
         cols[f"below{m}"] = has_score & (score >= t - 2) & (score <= t - 1)
         cols[f"above{m}"] = has_score & (score >= t) & (score <= t + 1)
-    frame = pd.DataFrame({k: (v.astype("int32") if v.dtype == bool else v) for k, v in cols.items()})
-    return frame
+    return cols
+
+
+def group_sums(group: np.ndarray, n_groups: int, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Σ of every column per group: one ``bincount`` pass per column."""
+    out = {}
+    for name, col in columns.items():
+        sums = np.bincount(group, weights=col.astype("float64", copy=False), minlength=n_groups)
+        out[name] = sums if name == "score_sum" else sums.astype(np.int64)
+    return out
 
 
 def aggregate(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> Aggregates:
@@ -69,20 +77,14 @@ def aggregate(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> Aggregates:
     max_score = procedure_max_score(dataset)
     res = dataset.results
     counts = row_counts(dataset, thresholds)
-    letter_codes, letters = pd.factorize(res["class_letter"], use_na_sentinel=True)
-    counts["procedure_id"] = res["procedure_id"].to_numpy()
-    counts["school_id"] = res["school_id"].to_numpy()
-    counts["class_code"] = letter_codes
-    finest = counts.groupby(["procedure_id", "school_id", "class_code"], sort=False).sum().reset_index()
+    group, (pids, schools, letters) = dataset.finest_groups()
+    n_groups = len(pids)
+    finest = pd.DataFrame({"procedure_id": pids.astype(np.int64), "org_id": schools.astype(np.int64),
+                           "class_letter": letters, **group_sums(group, n_groups, counts)})
     out: dict[str, pd.DataFrame] = {}
     if "class" in levels:
-        cls = finest.rename(columns={"school_id": "org_id"})
-        codes = cls.pop("class_code").to_numpy()
-        cls.insert(2, "class_letter", np.where(codes >= 0, np.asarray(letters, dtype=object)[np.maximum(codes, 0)], None)
-                   if len(letters) else None)
-        out["class"] = cls
-    school = finest.drop(columns="class_code").groupby(["procedure_id", "school_id"], sort=False).sum().reset_index()
-    school = school.rename(columns={"school_id": "org_id"})
+        out["class"] = finest
+    school = finest.drop(columns="class_letter").groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
     school.insert(2, "class_letter", None)
     if "school" in levels:
         out["school"] = school

@@ -26,12 +26,12 @@ def task_level_kind(level: object) -> str | None:
     return None
 
 
-def _score_matrix(values: pd.Series, n_tasks: int) -> np.ndarray:
+def _score_matrix(values, n_tasks: int) -> np.ndarray:
     """Rows of task scores (lists or JSON texts) as a float matrix, ``None``/missing → 0."""
-    texts = values.tolist()
+    texts = values
     mat = _parse_uniform(texts) if isinstance(texts[0], str) else None
     if mat is None:
-        lists = json.loads("[" + ",".join(texts) + "]") if isinstance(texts[0], str) else texts
+        lists = json.loads("[" + ",".join(texts) + "]") if isinstance(texts[0], str) else list(texts)
         try:
             mat = np.array(lists, dtype="float64")
             if mat.ndim != 2:
@@ -49,7 +49,7 @@ def _score_matrix(values: pd.Series, n_tasks: int) -> np.ndarray:
 _DIGIT0, _DIGIT9, _N = ord("0"), ord("9"), ord("n")
 
 
-def _parse_uniform(texts: list[str]) -> np.ndarray | None:
+def _parse_uniform(texts) -> np.ndarray | None:
     """Fast path for JSON lists of non-negative integers/nulls of one length: a vectorised byte
     tokenizer (json.loads of a million lists costs seconds). None → use the general JSON path."""
     joined = ",".join(texts)
@@ -57,31 +57,33 @@ def _parse_uniform(texts: list[str]) -> np.ndarray | None:
         return None  # fractions, signs or stray text: the general path
     data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     digit = (data >= _DIGIT0) & (data <= _DIGIT9)
-    prev_digit = np.concatenate(([False], digit[:-1]))
-    starts = np.flatnonzero((digit & ~prev_digit) | (data == _N))
+    token_start = digit.copy()
+    token_start[1:] &= ~digit[:-1]
+    token_start |= data == _N
+    starts = np.flatnonzero(token_start)
     if len(starts) % len(texts):
         return None
-    values = np.zeros(len(starts))
-    is_null = data[starts] == _N
-    values[is_null] = np.nan
-    # Multi-digit numbers: add digit k of each run while the run continues.
-    run = starts[~is_null]
-    acc = np.zeros(len(run))
-    alive = np.ones(len(run), dtype=bool)
-    for k in range(20):
-        pos = run + k
-        ok = alive & (pos < len(data))
-        ok[ok] = digit[pos[ok]]
-        if not ok.any():
-            break
-        acc[ok] = acc[ok] * 10 + (data[pos[ok]] - _DIGIT0)
-        alive = ok
-    values[~is_null] = acc
     width = len(starts) // len(texts)
-    # Every list must really have ``width`` items: the row of each token (count of '[' before it).
-    row_of_token = np.cumsum(data == ord("["), dtype=np.int64)[starts] - 1
-    if not np.array_equal(row_of_token, np.arange(len(starts)) // max(width, 1)):
+    # Every list must hold exactly ``width`` items: count the tokens between consecutive '['.
+    opens = np.flatnonzero(data == ord("["))
+    if len(opens) != len(texts):
         return None
+    per_row = np.diff(np.append(np.searchsorted(starts, opens), len(starts)))
+    if (per_row != width).any():
+        return None
+    first = data[starts]
+    values = (first - _DIGIT0).astype("float64")
+    values[first == _N] = np.nan
+    if (digit[1:] & digit[:-1]).any():
+        # Multi-digit numbers (rare: maxima above 9): add the following digits of each run.
+        run = np.flatnonzero(first != _N)
+        pos = starts[run] + 1
+        alive = pos < len(data)
+        while alive.any():
+            alive[alive] = digit[pos[alive]]
+            values[run[alive]] = values[run[alive]] * 10 + (data[pos[alive]] - _DIGIT0)
+            pos = pos + 1
+            alive &= pos < len(data)
     return values.reshape(len(texts), width)
 
 
@@ -99,56 +101,61 @@ def task_solve_sums(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> dict[
         tasks = spec.get("tasks") if isinstance(spec, dict) else None
         if tasks and all(isinstance(t, dict) and t.get("max") for t in tasks):
             specs[int(pid)] = tasks
-    rows = res[res["task_scores"].notna() & res["procedure_id"].isin(list(specs))]
-    if rows.empty:
+    mask = (res["task_scores"].notna() & res["procedure_id"].isin(list(specs))).to_numpy()
+    if not mask.any():
         return {lv: _empty() for lv in levels}
     width = max(len(t) for t in specs.values())
-    ratio = np.zeros((len(rows), width))
-    for pid, positions in rows.groupby("procedure_id", sort=False).indices.items():
-        tasks = specs[int(pid)]
-        maxima = np.array([float(t["max"]) for t in tasks])
-        ratio[positions, : len(tasks)] = _score_matrix(rows["task_scores"].iloc[positions], len(tasks)) / maxima
     cols = [f"t{i}" for i in range(width)]
-    frame = pd.DataFrame(ratio, columns=cols)
-    frame["n"] = 1
-    letter_codes, letters = pd.factorize(rows["class_letter"], use_na_sentinel=True)
-    keys = {"procedure_id": rows["procedure_id"].to_numpy(), "org_id": rows["school_id"].to_numpy(),
-            "class_code": letter_codes}
-    by_class = frame.groupby([pd.Series(v, name=k) for k, v in keys.items()], sort=False).sum().reset_index()
+    all_groups, (pids, schools, letters) = dataset.finest_groups()
+    n_groups = len(pids)
+    sums = np.zeros((width, n_groups))
+    texts = res["task_scores"].to_numpy(dtype=object)
+    proc_of_row = res["procedure_id"].to_numpy()
+    selected = np.flatnonzero(mask)
+    codes, _ = pd.factorize(proc_of_row[selected])
+    # Few procedures: a stable sort of small integer codes is a radix sort (linear).
+    order = selected[np.argsort(codes.astype(np.int16 if len(_) < 30000 else np.int64), kind="stable")]
+    bounds = np.flatnonzero(np.diff(proc_of_row[order])) + 1
+    for idx in np.split(order, bounds):
+        tasks = specs[int(proc_of_row[idx[0]])]
+        matrix = _score_matrix(texts[idx], len(tasks)).T
+        group = all_groups[idx]
+        for i, task in enumerate(tasks):
+            sums[i] += np.bincount(group, weights=matrix[i] / float(task["max"]), minlength=n_groups)
+    by_class = pd.DataFrame({"procedure_id": pids.astype(np.int64), "org_id": schools.astype(np.int64),
+                             "class_letter": letters, "n": np.bincount(all_groups[mask], minlength=n_groups),
+                             **dict(zip(cols, sums))})
+    by_class = by_class[by_class["n"] > 0]
     grouped = {"class": by_class}
-    school = by_class.drop(columns="class_code").groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
-    school["class_code"] = -1
+    school = by_class.drop(columns="class_letter").groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
+    school["class_letter"] = None
     grouped["school"] = school
     parents = dataset.school_parents()
     for level, column in (("municipality", "municipality_id"), ("region", "region_id")):
         if level in levels:
-            up = school.copy()
-            up["org_id"] = up["org_id"].map(parents[column])
+            up = school.drop(columns="class_letter")
+            up = up.assign(org_id=up["org_id"].map(parents[column]))
             up = up[up["org_id"].notna()]
             grouped[level] = up.groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
-            grouped[level]["class_code"] = -1
-    letter_arr = np.asarray(letters, dtype=object)
+            grouped[level]["class_letter"] = None
+    n_tasks = pd.Series({pid: len(t) for pid, t in specs.items()})
+    info = pd.DataFrame([(pid, i + 1, str(t.get("id", i + 1)), t.get("level"), float(t["max"]))
+                         for pid, tasks in specs.items() for i, t in enumerate(tasks)],
+                        columns=["procedure_id", "task_no", "task_id", "task_level", "max"])
     out = {}
     for level in levels:
         g = grouped[level]
         count = len(g)
-        pids = np.repeat(g["procedure_id"].to_numpy(dtype="int64"), width)
-        task_no = np.tile(np.arange(1, width + 1), count)
         n = np.repeat(g["n"].to_numpy(dtype="int64"), width)
-        codes = np.repeat(g["class_code"].to_numpy(dtype="int64"), width)
         long = pd.DataFrame({
-            "procedure_id": pids,
+            "procedure_id": np.repeat(g["procedure_id"].to_numpy(dtype="int64"), width),
             "org_id": np.repeat(g["org_id"].to_numpy(dtype="int64"), width),
-            "class_letter": np.where(codes >= 0, letter_arr[np.maximum(codes, 0)] if len(letter_arr) else None, None),
+            "class_letter": np.repeat(g["class_letter"].to_numpy(dtype=object), width),
             "ratio_sum": g[cols].to_numpy(dtype="float64").ravel(),
-            "task_no": task_no,
+            "task_no": np.tile(np.arange(1, width + 1), count),
             "n": n,
         })
-        n_tasks = pd.Series({pid: len(t) for pid, t in specs.items()})
         long = long[long["task_no"].to_numpy() <= n_tasks.reindex(long["procedure_id"]).to_numpy()]
-        info = pd.DataFrame([(pid, i + 1, str(t.get("id", i + 1)), t.get("level"), float(t["max"]))
-                             for pid, tasks in specs.items() for i, t in enumerate(tasks)],
-                            columns=["procedure_id", "task_no", "task_id", "task_level", "max"])
         long = long.merge(info, on=["procedure_id", "task_no"], how="left")
         long["solve_rate"] = long["ratio_sum"] / long["n"] * 100
         out[level] = long.reset_index(drop=True)
