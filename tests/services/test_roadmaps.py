@@ -259,3 +259,17 @@ def test_task_for_a_flagged_school_opens_a_roadmap_when_none_exists(session):
     assert second.roadmap_id == rm.id and second.position == 2
     with pytest.raises(NotFoundError):
         R.create_task_for_flag(session, org_code="NOPE", title="x")
+
+
+def test_delete_roadmap_removes_its_tasks_and_keeps_the_others(session, tmp_path):
+    first, second = R.import_roadmaps(session, DISTRICT).roadmaps
+    proof = tmp_path / "f.pdf"
+    proof.write_bytes(b"x")
+    occ_id = _task(session, "1.1.1").occurrences[0].id
+    R.set_status(session, occurrence_id=occ_id, status="done", evidence=[proof])
+    R.delete_roadmap(session, roadmap_id=first.id)
+    assert [r["id"] for r in R.list_roadmaps(session)] == [second.id]
+    assert session.scalar(select(func.count()).select_from(RoadmapTask)) == 11
+    assert session.scalar(select(func.count()).select_from(Evidence)) == 0
+    with pytest.raises(NotFoundError):
+        R.delete_roadmap(session, roadmap_id=first.id)

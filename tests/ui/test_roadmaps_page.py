@@ -28,7 +28,7 @@ def _walk(item):
         yield from _walk(item.child(i))
 
 
-def test_import_wizard_then_tree_timeline_and_status(qtbot, ctx, tmp_path):
+def test_import_wizard_then_tree_timeline_and_status(qtbot, ctx, tmp_path, monkeypatch):
     page = Page(ctx)
     qtbot.addWidget(page)
     page.refresh()
@@ -87,6 +87,16 @@ def test_import_wizard_then_tree_timeline_and_status(qtbot, ctx, tmp_path):
         occ = s.get(TaskOccurrence, occ_id)
         assert (occ.status, occ.done_at, len(occ.evidence)) == ("done", dt.date(2022, 11, 20), 1)
     assert "Выполнено 1 из" in page.progress_label.text()
+
+    # delete the second roadmap (after a confirmation)
+    from PySide6.QtWidgets import QMessageBox
+
+    assert not page.delete_button.isEnabled()  # «все дорожные карты» selected
+    page.roadmap_combo.setCurrentIndex(2)
+    assert page.delete_button.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert page.delete_selected()
+    assert page.roadmap_combo.count() == 2
 
 
 def test_wizard_reports_missing_period(qtbot, ctx, tmp_path, monkeypatch):

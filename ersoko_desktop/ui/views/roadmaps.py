@@ -91,6 +91,10 @@ class Page(PageBase):
         self.roadmap_combo.setMinimumWidth(360)
         self.roadmap_combo.currentIndexChanged.connect(self.reload)
         bar.addWidget(self.roadmap_combo, 1)
+        self.delete_button = QPushButton("Удалить…")
+        self.delete_button.setToolTip("Удалить выбранную дорожную карту вместе с отметками об исполнении")
+        self.delete_button.clicked.connect(self.delete_selected)
+        bar.addWidget(self.delete_button)
         self.mine = QCheckBox("Мои задачи")
         self.mine.setToolTip("Только мероприятия, где среди исполнителей — организация этой базы")
         self.mine.toggled.connect(self.reload)
@@ -199,9 +203,29 @@ class Page(PageBase):
         self.roadmap_combo.blockSignals(False)
         self.reload()
 
+    def delete_selected(self) -> bool:
+        rid = self.roadmap_combo.currentData()
+        if rid is None:
+            return False
+        answer = QMessageBox.question(
+            self, "Удалить дорожную карту",
+            f"Удалить «{self.roadmap_combo.currentText()}» со всеми сроками, отметками и подтверждениями?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            with self.ctx.session() as session:
+                svc.delete_roadmap(session, roadmap_id=rid)
+        except ErsokoError as exc:
+            tasks.show_error(self, exc)
+            return False
+        self.ctx.data_changed()
+        self.refresh()
+        return True
+
     def reload(self) -> None:
         self.today = self._fixed_today or dt.date.today()
         rid = self.roadmap_combo.currentData()
+        self.delete_button.setEnabled(rid is not None)
         keep = self.current_occurrence
         self.tree.blockSignals(True)
         self.tree.clear()
