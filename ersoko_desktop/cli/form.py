@@ -60,6 +60,12 @@ def register(sub) -> None:
     add_format(at)
     at.set_defaults(handler=run_attach)
 
+    hi = fsub.add_parser("history", help="журнал изменений формы: кто, когда, было → стало")
+    hi.add_argument("form_id", metavar="FORM_ID")
+    _target(hi)
+    add_format(hi)
+    hi.set_defaults(handler=run_history)
+
     mm = fsub.add_parser("mmuko", help="значения критериев ММУКО (баллы / максимум · 100 %) и динамика")
     mm.add_argument("--org", required=True, help="код муниципалитета")
     mm.add_argument("--period", action="append", help="год (можно несколько раз); по умолчанию — все")
@@ -220,4 +226,18 @@ def run_aggregate(args, ctx: CliContext) -> int:
     for r in result.reporting.values():
         print(f"  {r.form_id}: сдали {r.submitted} из {r.expected} ({r.completeness} %); "
               f"не сдали: {', '.join(r.not_submitted) or 'нет'}")
+    return 0
+
+
+def run_history(args, ctx: CliContext) -> int:
+    from ..services.forms import history
+
+    with ctx.session() as session:
+        events = history(session, form_id=args.form_id, org_code=args.org, period=args.period)
+    if args.format == "json":
+        emit_json(events)
+        return 0
+    for e in events:
+        changes = ", ".join(f"{k}: {(e['before'] or {}).get(k)!r} → {v!r}" for k, v in (e["after"] or {}).items())
+        print(f"{e['at']:%d.%m.%Y %H:%M} {e['actor']}: {e['action']} {changes}")
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import Diagnostic, InputError
+from ..reports.safe_cells import looks_like_formula
 from .schema import FieldSpec, FormSpec
 from .values import display
 
@@ -78,6 +79,17 @@ class FilledWorkbook:
             letter = self.table_columns[field_id].get(column or "", "A")
             return CellRef(ref.sheet, f"{letter}{excel_row}", ref.label)
         return ref
+
+
+def _put(ws, ref: str, value: Any):
+    """Write a cell; text that looks like a formula (from a school's answer or a received
+    definition) stays text and is never executed by Excel."""
+    cell = ws[ref]
+    cell.value = value
+    if looks_like_formula(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _table_sheet_name(f: FieldSpec, used: set[str]) -> str:
@@ -168,11 +180,11 @@ def write_template(spec: FormSpec, path: str | Path, *, org_code: str, org_name:
     unlocked = Protection(locked=False)
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    ws["B1"] = spec.title
+    _put(ws, "B1", spec.title)
     ws["B1"].font = Font(bold=True, size=13)
-    ws["B2"] = f"Организация: {org_name} ({org_code})"
-    ws["B3"] = f"Период: {period}"
-    ws["B4"] = f"Форма {spec.id}, версия {spec.version}" + (f"; состояние: {status}" if status else "")
+    _put(ws, "B2", f"Организация: {org_name} ({org_code})")
+    _put(ws, "B3", f"Период: {period}")
+    _put(ws, "B4", f"Форма {spec.id}, версия {spec.version}" + (f"; состояние: {status}" if status else ""))
     ws["B5"] = ("Заполняйте только жёлтые ячейки столбца «Значение». Серые ячейки вычисляются программой. "
                 "Не меняйте структуру листа.")
     ws["B5"].alignment = wrap
@@ -202,20 +214,20 @@ def write_template(spec: FormSpec, path: str | Path, *, org_code: str, org_name:
 
         letter = get_column_letter(list_col)
         for i, option in enumerate(f.options, start=1):
-            lists[f"{letter}{i}"] = option.label
+            _put(lists, f"{letter}{i}", option.label)
         return f"{LISTS_SHEET}!${letter}$1:${letter}${len(f.options)}"
 
     for section in spec.sections:
-        ws[f"B{row}"] = section.title
+        _put(ws, f"B{row}", section.title)
         for col in "BCDE":
             ws[f"{col}{row}"].fill = section_fill
         ws[f"B{row}"].font = bold
         row += 1
         for f in section.fields:
             ws[f"A{row}"] = f.id
-            ws[f"B{row}"] = f.label + (" *" if f.required else "")
+            _put(ws, f"B{row}", f.label + (" *" if f.required else ""))
             ws[f"B{row}"].alignment = wrap
-            ws[f"D{row}"] = f.unit or ("%" if f.type == "percent" else "")
+            _put(ws, f"D{row}", f.unit or ("%" if f.type == "percent" else ""))
             cell = ws[f"{VALUE_COLUMN}{row}"]
             note = f.help or ""
             if f.type == "table":
@@ -225,14 +237,14 @@ def write_template(spec: FormSpec, path: str | Path, *, org_code: str, org_name:
                 cell.value = f"см. лист «{name}»"
                 cell.fill = computed_fill
             elif f.type == "file":
-                cell.value = display(f, values.get(f.id)) or "прикрепляется в программе"
+                _put(ws, cell.coordinate, display(f, values.get(f.id)) or "прикрепляется в программе")
                 cell.fill = computed_fill
             elif f.computed:
-                cell.value = _excel_value(f, values.get(f.id))
+                _put(ws, cell.coordinate, _excel_value(f, values.get(f.id)))
                 cell.fill = computed_fill
                 note = (note + " " if note else "") + "(вычисляется программой)"
             else:
-                cell.value = _excel_value(f, values.get(f.id))
+                _put(ws, cell.coordinate, _excel_value(f, values.get(f.id)))
                 cell.fill = input_fill
                 cell.protection = unlocked
                 if f.type == "date":
@@ -243,11 +255,12 @@ def write_template(spec: FormSpec, path: str | Path, *, org_code: str, org_name:
                     dv.add(cell)
             if f.points:
                 note = (note + " " if note else "") + f"Баллов: {f.points:g}."
-            ws[f"E{row}"] = note
+            _put(ws, f"E{row}", note)
             ws[f"E{row}"].alignment = wrap
             row += 1
-    for key, value in meta_rows.items():
-        meta.append([key, value])
+    for i, (key, value) in enumerate(meta_rows.items(), start=1):
+        _put(meta, f"A{i}", key)
+        _put(meta, f"B{i}", value)
     ws.protection.sheet = True
     ws.protection.formatRows = False  # people may resize rows to read long labels
     ws.protection.formatColumns = False
@@ -269,7 +282,7 @@ def _write_table_sheet(ws, f: FieldSpec, rows: list[dict], list_ref_for) -> None
     for j, col in enumerate(f.columns, start=1):
         letter = get_column_letter(j)
         ws[f"{letter}1"] = col.id
-        ws[f"{letter}2"] = col.label + (" *" if col.required else "") + (f", {col.unit}" if col.unit else "")
+        _put(ws, f"{letter}2", col.label + (" *" if col.required else "") + (f", {col.unit}" if col.unit else ""))
         ws[f"{letter}2"].font = Font(bold=True)
         ws.column_dimensions[letter].width = max(12, min(40, len(col.label) + 4))
         dv = _validation(col, list_ref_for(col))
@@ -284,7 +297,7 @@ def _write_table_sheet(ws, f: FieldSpec, rows: list[dict], list_ref_for) -> None
             if col.type == "date":
                 cell.number_format = "DD.MM.YYYY"
         for i, data in enumerate(rows, start=TABLE_FIRST_ROW):
-            ws[f"{letter}{i}"] = _excel_value(col, data.get(col.id))
+            _put(ws, f"{letter}{i}", _excel_value(col, data.get(col.id)))
     ws.row_dimensions[1].hidden = True
     ws.protection.sheet = True
     ws.protection.insertRows = False

@@ -704,11 +704,6 @@ def display_values(spec: FormSpec, values: Mapping[str, Any]) -> dict[str, str]:
     return {f.id: display(f, values.get(f.id)) for f in spec.fields if not is_empty(values.get(f.id))}
 
 
-def run_sync(session: Session, *, progress: Progress | None = None) -> SyncReport:
-    """GUI entry point: refresh the stored definitions from the shipped files."""
-    return sync_definitions(session)
-
-
 # ---------------------------------------------------------------- Excel round trip
 
 @dataclass(frozen=True)

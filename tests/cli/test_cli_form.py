@@ -72,6 +72,11 @@ def test_form_cli_flow(cli, tmp_path, district_db):
                             "--format", "json", db=db)).stdout)
     assert sub["status"] == "submitted"
 
+    events = json.loads(ok(cli("form", "history", "school_context", "--org", "S1", "--period", "2024/25",
+                               "--format", "json", db=db)).stdout)
+    assert [e["action"] for e in events] == ["form.save", "form.import", "form.submitted"]
+    assert events[0]["before"]["students_total"] is None and events[0]["after"]["students_total"] == 120
+
     status = json.loads(ok(cli("form", "status", "--period", "2024/25", "--format", "json", db=db)).stdout)
     s1 = next(r for r in status["forms"] if r["org"] == "S1" and r["form_id"] == "school_context")
     assert (s1["status"], s1["filled"]) == ("submitted", 100.0)

@@ -140,3 +140,14 @@ def test_dry_run_writes_nothing(district, tmp_path):
     report = forms.import_xlsx(s, out, dry_run=True)
     assert report.dry_run and "students_total" in report.changed
     assert s.scalar(select(FormSubmission.id)) is None
+
+
+def test_text_that_looks_like_a_formula_stays_text(district, tmp_path):
+    s = district
+    forms.save_values(s, form_id="school_context", org_code="S1", period=PERIOD,
+                      values={"settlement": '=HYPERLINK("http://evil","x")'})
+    out = tmp_path / "ctx.xlsx"
+    forms.export_xlsx(s, form_id="school_context", org_code="S1", period=PERIOD, out=out)
+    ws = openpyxl.load_workbook(out)["Форма"]
+    cell = ws[f"C{rows_by_id(ws)['settlement']}"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil","x")'
