@@ -11,11 +11,13 @@ a very hidden «_lists» sheet with the choice options.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import Diagnostic, InputError
+from ..fileio import atomic_write_bytes
 from ..reports.safe_cells import looks_like_formula
 from .schema import FieldSpec, FormSpec
 from .values import display
@@ -268,10 +270,9 @@ def write_template(spec: FormSpec, path: str | Path, *, org_code: str, org_name:
     lists.sheet_state = "veryHidden"
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def _write_table_sheet(ws, f: FieldSpec, rows: list[dict], list_ref_for) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Evidence, FormDefinition, FormSubmission, Organization, utcnow
 from ..errors import Diagnostic, InputError, NotFoundError, WorkflowError
+from ..fileio import atomic_copy
 from ..formspec.loader import load_shipped
 from ..formspec.periods import check_period, period_sort_key
 from ..formspec.schema import FormSpec, parse_definition
@@ -467,9 +467,7 @@ def attach_evidence(session: Session, *, form_id: str, org_code: str, period: st
     target = evidence_dir() / sha[:2] / (sha + path.suffix.lower())
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
+        atomic_copy(path, target)
     session.add(Evidence(submission_id=sub.id, field_id=field_id, file_name=path.name, sha256=sha,
                          stored_path=str(target), size=len(data)))
     audit.record(session, action="form.evidence", entity=ENTITY, entity_id=_entity_id(form_id, org_code, period),
@@ -816,6 +814,9 @@ def import_xlsx(session: Session, path: str | Path, *, dry_run: bool = False, ac
         changed = sorted(k for k, v in result.values.items() if stored.get(k) != v and v is not None)
         return ImportFormReport(path.name, spec.id, spec.version, org.code, filled.period,
                                 sub.status if sub else "draft", changed, warnings, True)
+    from ..db.backup import backup_engine
+
+    backup_engine(session.get_bind().engine, "before-import")
     saved = save_values(session, form_id=spec.id, org_code=org.code, period=filled.period, values=inputs,
                         acting_org=acting_org, actor=actor, strict=True)
     audit.record(session, action="form.import", entity=ENTITY, entity_id=_entity_id(spec.id, org.code, filled.period),

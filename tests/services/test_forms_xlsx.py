@@ -70,13 +70,14 @@ def test_template_is_protected_and_validated(district, tmp_path):
     assert table.protection.sheet is True and table["A3"].protection.locked is False
 
 
-def test_round_trip_filled_template(district, tmp_path):
+def test_round_trip_filled_template(district, tmp_path, ersoko_home):
     s = district
     out = tmp_path / "vsoko.xlsx"
     forms.export_xlsx(s, form_id="vsoko_self_evaluation", org_code="S1", period=PERIOD, out=out)
     fill(out, VSOKO, [["Стартовая диагностика", "5-9", "Сентябрь", 110, 52.5], [None] * 5,
                       ["Итоговая работа", "2-4", "Май", 60, None]])
     report = forms.import_xlsx(s, out)
+    assert any("before-import" in p.name for p in (ersoko_home / "backups").rglob("*"))  # backup first
     assert (report.form_id, report.org_code, report.period, report.status) == (
         "vsoko_self_evaluation", "S1", PERIOD, "draft")
     view = forms.open_submission(s, form_id="vsoko_self_evaluation", org_code="S1", period=PERIOD)
