@@ -2,10 +2,13 @@
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from ersoko_desktop.db.models import FormSubmission, Organization
 from ersoko_desktop.services import forms
+
+pytestmark = pytest.mark.both_dbs  # the same behaviour on SQLite and PostgreSQL
 
 
 def test_demo_forms(demo_session):

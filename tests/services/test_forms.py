@@ -15,6 +15,8 @@ from ersoko_desktop.settings import set_own_organization
 
 PERIOD = "2024/25"
 
+pytestmark = pytest.mark.both_dbs  # the same behaviour on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def district(session):
