@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -295,7 +296,13 @@ class TrustedKey(Base):
 
 class PackageLog(Base):
     __tablename__ = "package_log"
-    __table_args__ = (Index("ix_package_log_sender_seq", "sender_fingerprint", "seq"),)
+    __table_args__ = (
+        Index("ix_package_log_sender_seq", "sender_fingerprint", "seq"),
+        # A package is imported once, also when two analysts import it at the same moment on the server.
+        Index("uq_package_log_imported_package_id", "package_id", unique=True,
+              sqlite_where=text("direction = 'import' AND result = 'ok'"),
+              postgresql_where=text("direction = 'import' AND result = 'ok'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(10))  # export | import | verify

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..db.bulk import bulk_insert
+from ..db.unique import get_or_create
 from ..db.models import (
     Evidence,
     FormDefinition,
@@ -96,14 +97,11 @@ class _Writer:
 
     # -- results
     def _procedure(self, spec: dict) -> Procedure:
-        key = (spec["kind"], spec["subject"], spec["grade"], spec["year"])
-        proc = self.session.scalar(select(Procedure).where(
-            Procedure.kind == key[0], Procedure.subject == key[1], Procedure.grade == key[2], Procedure.year == key[3]))
-        if proc is None:
-            proc = Procedure(kind=key[0], subject=key[1], grade=key[2], year=key[3], date=_date(spec.get("date")),
-                             spec=spec.get("spec"))
-            self.session.add(proc)
-            self.session.flush()
+        # get_or_create: two packages with the same new procedure may be imported at once (regional server).
+        proc, _created = get_or_create(
+            self.session, Procedure,
+            where={"kind": spec["kind"], "subject": spec["subject"], "grade": spec["grade"], "year": spec["year"]},
+            values={"date": _date(spec.get("date")), "spec": spec.get("spec")})
         return proc
 
     def results(self, progress: Progress) -> None:
@@ -192,14 +190,10 @@ class _Writer:
     def forms(self) -> None:
         usable: dict[tuple[str, str], FormDefinition] = {}
         for d in self.payload.forms["definitions"]:
-            row = self.session.scalar(select(FormDefinition).where(FormDefinition.form_id == d["form_id"],
-                                                                   FormDefinition.version == d["version"]))
-            if row is None:
-                row = FormDefinition(form_id=d["form_id"], version=d["version"], title=d["title"], level=d["level"],
-                                     sha256=d["sha256"], definition=d["definition"])
-                self.session.add(row)
-                self.session.flush()
-            elif row.sha256 != d["sha256"]:
+            row, created = get_or_create(
+                self.session, FormDefinition, where={"form_id": d["form_id"], "version": d["version"]},
+                values={"title": d["title"], "level": d["level"], "sha256": d["sha256"], "definition": d["definition"]})
+            if not created and row.sha256 != d["sha256"]:
                 self.stats.conflicts.append(Conflict("форма", f"{d['form_id']} v{d['version']}",
                                                      "описание формы в этой базе отличается от описания в пакете; "
                                                      "заполненные формы этой версии не загружены"))

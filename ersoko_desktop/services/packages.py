@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..db.engine import sqlite_path
 from ..db.migrate import backup_sqlite
 from ..db.models import Organization, PackageLog, SigningKey, TrustedKey, utcnow
+from ..db.unique import insert_once
 from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
 from ..packages import crypto
 from ..packages.container import check_payload, file_entry, read_package, write_package
@@ -376,7 +377,7 @@ def verify_package(session: Session, path: str | Path, *, passphrase: str | None
 
 def _log(session: Session, *, direction: str, result: str, manifest: Manifest | None = None,
          report: VerifyReport | None = None, sha: str | None = None, file_name: str | None = None,
-         message: str | None = None) -> PackageLog:
+         message: str | None = None, add: bool = True) -> PackageLog:
     row = PackageLog(direction=direction, result=result, file_name=(file_name or "")[:500] or None,
                      message=message, created_at=utcnow())
     if manifest is not None:
@@ -387,7 +388,8 @@ def _log(session: Session, *, direction: str, result: str, manifest: Manifest | 
         row.package_id, row.seq, row.sender_org = report.package_id, report.seq, report.sender_org
         row.sender_fingerprint, row.recipient_org = report.sender_fingerprint, report.recipient
     row.sha256 = sha or (report.sha256 if report else None)
-    session.add(row)
+    if add:
+        session.add(row)
     return row
 
 
@@ -440,14 +442,22 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
     try:
         verified = _verify(session, _read_bytes(path), path.name, own, passphrase=passphrase, progress=progress)
     except (SecurityError, InputError) as exc:
-        report = getattr(exc, "report", None) or VerifyReport(file=path.name)
-        report.valid, report.status, report.reason = False, "refused", exc.message
-        session.rollback()
-        _log(session, direction="import", result="refused", report=report, file_name=path.name, message=exc.message)
-        return ImportReport(path.name, "refused", exc.message, report)
+        return _refused(session, path, exc)
     m = verified.manifest
-    if verified.report.status == "duplicate":
+    status, claim = verified.report.status, None
+    if status == "new":
+        claim = _log(session, direction="import", result="ok", manifest=m, sha=verified.sha256, file_name=path.name,
+                     add=False)
+        if not insert_once(session, claim):
+            # On the regional server another analyst imported this very package while we verified it:
+            # the unique index made us wait for them; now their import is visible here.
+            try:
+                status = _replay_status(session, m, verified.sha256, path.name)
+            except SecurityError as exc:
+                return _refused(session, path, exc, verified.report)
+    if status == "duplicate":
         message = f"Пакет №{m.seq} от «{m.sender_org}» ({m.package_id}) уже был импортирован; ничего не изменено."
+        verified.report.status = "duplicate"
         _log(session, direction="import", result="duplicate", manifest=m, sha=verified.sha256, file_name=path.name,
              message=message)
         return ImportReport(path.name, "duplicate", message, verified.report)
@@ -463,15 +473,26 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
                                       package_sha=part.sha256, package_id=part.manifest.package_id,
                                       progress=progress))
         _keep(part)
-        note = "вложен в пакет " + m.package_id if part is not verified else None
-        _log(session, direction="import", result="ok", manifest=part.manifest, sha=part.sha256, file_name=path.name,
-             message=note or _summary_message(stats))
+        if part is verified:
+            claim.message = _summary_message(stats)
+        else:
+            _log(session, direction="import", result="ok", manifest=part.manifest, sha=part.sha256,
+                 file_name=path.name, message="вложен в пакет " + m.package_id)
     audit.record(session, action="import", entity="package", entity_id=m.package_id,
                  after={"sender": m.sender_org, "seq": m.seq, "nested": len(parts) - 1,
                         "conflicts": len(stats.conflicts)})
     progress.step(1.0, "Готово")
     message = f"Пакет №{m.seq} от «{m.sender_org}» импортирован. {_summary_message(stats)}"
     return ImportReport(path.name, "imported", message, verified.report, stats, backup_path)
+
+
+def _refused(session: Session, path: Path, exc: ErsokoError, report: VerifyReport | None = None) -> ImportReport:
+    """Roll back whatever was begun and log only the refusal."""
+    report = report or getattr(exc, "report", None) or VerifyReport(file=path.name)
+    report.valid, report.status, report.reason = False, "refused", exc.message
+    session.rollback()
+    _log(session, direction="import", result="refused", report=report, file_name=path.name, message=exc.message)
+    return ImportReport(path.name, "refused", exc.message, report)
 
 
 def _summary_message(stats: ApplyStats) -> str:

@@ -26,6 +26,8 @@ from ersoko_desktop.services.objectivity import (
     shnor_list,
 )
 
+pytestmark = pytest.mark.both_dbs  # the same numbers on SQLite and on the regional PostgreSQL server
+
 SPEC = {"tasks": [{"id": "1", "max": 1, "level": "базовый"}, {"id": "2", "max": 2, "level": "повышенный"}],
         "max_score": 3, "thresholds": {"3": 1, "4": 2, "5": 3}}
 SCORE = {2: 0, 3: 1, 4: 2, 5: 3}
