@@ -1,0 +1,280 @@
+"""Benchmark: a whole region on the regional server — PostgreSQL next to SQLite.
+
+Region: 50 municipalities, 1 000 schools, ВПР in 2 subjects × 5 grades over 3 years (30
+procedures), 5 000 000 results at ``--scale 1`` (fewer with ``--scale 0.1`` etc.; schools and
+procedures stay, pupils per school shrink). For each backend:
+
+1. load — results written with ``db.bulk.bulk_insert`` (COPY on PostgreSQL, executemany on
+   SQLite), in chunks, inside one transaction per chunk;
+2. package import — with ``--package-schools N``: N schools' results are exported as real signed
+   packages and imported with ``services.packages.import_package``; the per-row rate is
+   extrapolated to the whole region and printed as such (never presented as measured);
+3. read — ``services.indicators.load_dataset`` (what every indicator call does first);
+4. region indicators — ``compute_tables`` at every level (class, school, municipality, region);
+5. everything — indicators + per-task solve rates + objectivity signs S1–S5 + risk list + ШНОР
+   on the one loaded dataset;
+6. in-SQL aggregation — the base counts (N, n1…n5, Σ score, lowered/confirmed/raised) per
+   school × procedure × class computed by the database with GROUP BY, then rolled up in pandas:
+   the alternative to pulling every row into pandas, measured in the same run.
+
+Run: ``python tests/benchmarks/bench_region_pg.py [--scale 0.1] [--backends postgresql,sqlite]
+[--pg-url URL]``. Without ``--pg-url`` a private server is started like the tests do.
+With pytest: ``pytest tests/benchmarks/bench_region_pg.py -m benchmark -s`` (scale 0.02).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sqlalchemy import text  # noqa: E402
+
+from ersoko_desktop.db import make_session_factory, open_database, session_scope  # noqa: E402
+from ersoko_desktop.db.bulk import bulk_insert  # noqa: E402
+from ersoko_desktop.db.models import Organization, ParticipantResult, Procedure  # noqa: E402
+
+MUNICIPALITIES, SCHOOLS, FULL_RESULTS = 50, 1000, 5_000_000
+YEARS, SUBJECTS, GRADES = (2023, 2024, 2025), ("Русский язык", "Математика"), (4, 5, 6, 7, 8)
+CHUNK = 250_000
+
+
+def procedure_spec(n_tasks: int) -> dict:
+    maxima = [1 if i < n_tasks - 4 else 2 for i in range(n_tasks)]
+    total = sum(maxima)
+    return {"tasks": [{"id": str(i + 1), "max": m, "level": "базовый" if i < n_tasks - 3 else "повышенный"}
+                      for i, m in enumerate(maxima)],
+            "max_score": total,
+            "thresholds": {"3": round(total * 0.3), "4": round(total * 0.55), "5": round(total * 0.8)}}
+
+
+def create_region(session) -> tuple[list[int], list[tuple[int, int, str]]]:
+    """The registry and the 30 procedures; returns school ids and (procedure id, n_tasks, grade)."""
+    region = Organization(code="R", name="Область", kind="region")
+    session.add(region)
+    session.flush()
+    bulk_insert(session, Organization.__table__, [
+        {"code": f"M{m:02d}", "name": f"Муниципалитет {m}", "kind": "municipality", "parent_id": region.id}
+        for m in range(MUNICIPALITIES)])
+    munis = dict(session.execute(text("SELECT code, id FROM organization WHERE kind = 'municipality'")).all())
+    bulk_insert(session, Organization.__table__, [
+        {"code": f"S{s:04d}", "name": f"Школа {s}", "kind": "school", "parent_id": munis[f"M{s % MUNICIPALITIES:02d}"]}
+        for s in range(SCHOOLS)])
+    schools = [i for (i,) in session.execute(text("SELECT id FROM organization WHERE kind = 'school' ORDER BY code"))]
+    procs = []
+    for year in YEARS:
+        for subject in SUBJECTS:
+            for grade in GRADES:
+                n_tasks = 12 if subject == "Математика" else 10
+                p = Procedure(kind="VPR", subject=subject, grade=grade, year=year, spec=procedure_spec(n_tasks))
+                session.add(p)
+                session.flush()
+                procs.append((p.id, n_tasks, grade))
+    return schools, procs
+
+
+def result_rows(schools: list[int], procs: list[tuple[int, int, str]], total: int, seed: int = 11
+                ) -> Iterator[list[dict]]:
+    """Chunks of result rows, one procedure at a time for every school (vectorised with numpy)."""
+    rng = np.random.default_rng(seed)
+    per_group = max(1, total // (len(schools) * len(procs)))
+    strength = rng.normal(0, 0.4, len(schools))
+    school_ids = np.repeat(np.asarray(schools), per_group)
+    school_index = np.repeat(np.arange(len(schools)), per_group)
+    n = len(school_ids)
+    batch: list[dict] = []
+    for p_index, (pid, n_tasks, grade) in enumerate(procs):
+        maxima = np.array([1 if i < n_tasks - 4 else 2 for i in range(n_tasks)])
+        t = procedure_spec(n_tasks)["thresholds"]
+        p = 1 / (1 + np.exp(-(rng.normal(strength[school_index], 0.9) + 0.4)))
+        scores = np.minimum((rng.random((n, n_tasks, 2)) < p[:, None, None]).sum(axis=2), maxima)
+        primary = scores.sum(axis=1)
+        mark = np.select([primary >= t["5"], primary >= t["4"], primary >= t["3"]], [5, 4, 3], 2)
+        journal = np.clip(mark + rng.choice([0, 0, 0, 1, -1], n), 2, 5)
+        letters = [f"{grade}{c}" for c in rng.choice(list("АБВГ"), n)]
+        codes = [f"{p_index:02d}-{k % per_group:05d}" for k in range(n)]
+        for sid, code, letter, sc, ps, mk, jm in zip(school_ids.tolist(), codes, letters, scores.tolist(),
+                                                      primary.astype(float).tolist(), mark.tolist(), journal.tolist()):
+            batch.append({"procedure_id": pid, "school_id": sid, "participant_code": code, "class_letter": letter,
+                          "variant": "1", "task_scores": sc, "primary_score": ps, "mark": mk, "journal_mark": jm,
+                          "gender": None})
+            if len(batch) >= CHUNK:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+@contextmanager
+def timed(store: dict, key: str):
+    t0 = time.perf_counter()
+    yield
+    store[key] = round(time.perf_counter() - t0, 2)
+
+
+def fill(engine, total: int, out: dict) -> None:
+    with session_scope(engine) as s:
+        schools, procs = create_region(s)
+    written, insert_s, t0 = 0, 0.0, time.perf_counter()
+    for chunk in result_rows(schools, procs, total):  # generating rows is not timed, writing them is
+        t1 = time.perf_counter()
+        with session_scope(engine) as s:
+            written += bulk_insert(s, ParticipantResult.__table__, chunk)
+        insert_s += time.perf_counter() - t1
+    out["generate_and_load_s"] = round(time.perf_counter() - t0, 2)
+    out["load_s"] = round(insert_s, 2)
+    out["rows"] = written
+    out["load_rows_per_s"] = int(written / out["load_s"]) if out["load_s"] else None
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE participant_result"))
+
+
+SQL_AGGREGATE = """
+SELECT procedure_id, school_id, class_letter,
+       COUNT(mark) AS n,
+       SUM(CASE WHEN mark = 1 THEN 1 ELSE 0 END) AS n1, SUM(CASE WHEN mark = 2 THEN 1 ELSE 0 END) AS n2,
+       SUM(CASE WHEN mark = 3 THEN 1 ELSE 0 END) AS n3, SUM(CASE WHEN mark = 4 THEN 1 ELSE 0 END) AS n4,
+       SUM(CASE WHEN mark = 5 THEN 1 ELSE 0 END) AS n5,
+       COUNT(primary_score) AS score_n, SUM(primary_score) AS score_sum,
+       SUM(CASE WHEN mark IS NOT NULL AND journal_mark IS NOT NULL THEN 1 ELSE 0 END) AS n_both,
+       SUM(CASE WHEN mark < journal_mark THEN 1 ELSE 0 END) AS n_lowered,
+       SUM(CASE WHEN mark = journal_mark THEN 1 ELSE 0 END) AS n_confirmed,
+       SUM(CASE WHEN mark > journal_mark THEN 1 ELSE 0 END) AS n_raised
+FROM participant_result
+GROUP BY procedure_id, school_id, class_letter
+"""
+
+
+def sql_aggregate(session) -> int:
+    """Base counts by the database, rolled up to school, municipality and region in pandas."""
+    import pandas as pd
+
+    rows = session.execute(text(SQL_AGGREGATE)).all()
+    frame = pd.DataFrame(rows, columns=["procedure_id", "school_id", "class_letter", "n", "n1", "n2", "n3", "n4",
+                                        "n5", "score_n", "score_sum", "n_both", "n_lowered", "n_confirmed",
+                                        "n_raised"])
+    parents = dict(session.execute(text("SELECT id, parent_id FROM organization")).all())
+    frame["municipality_id"] = frame["school_id"].map(parents)
+    nums = [c for c in frame.columns if c.startswith("n") or c.startswith("score")]
+    school = frame.groupby(["procedure_id", "school_id"])[nums].sum()
+    muni = frame.groupby(["procedure_id", "municipality_id"])[nums].sum()
+    region = frame.groupby(["procedure_id"])[nums].sum()
+    for level in (frame, school, muni, region):
+        level["quality"] = (level["n4"] + level["n5"]) / level["n"] * 100
+    return len(frame) + len(school) + len(muni) + len(region)
+
+
+def measure_reads(engine, out: dict) -> None:
+    from ersoko_desktop.domain.indicators.shnor import shnor_schools
+    from ersoko_desktop.domain.indicators.tasks import task_solve_sums
+    from ersoko_desktop.services.indicators import compute_tables, evaluate_dataset, load_catalog, load_dataset
+    from ersoko_desktop.services.objectivity import ShnorParams, ObjectivityParams, signs_frame
+
+    session = make_session_factory(engine)()
+    try:
+        load_catalog()
+        with timed(out, "region_indicators_s"):  # the service call: read + every level
+            tables = compute_tables(session)
+        out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
+        with timed(out, "read_with_tasks_s"):
+            dataset = load_dataset(session, with_tasks=True)
+        with timed(out, "engine_all_s"):
+            tables = evaluate_dataset(dataset, load_catalog())
+            tasks = task_solve_sums(dataset)
+            flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
+            shnor = shnor_schools(tables.level("school"), ShnorParams())
+        out["everything_s"] = round(out["read_with_tasks_s"] + out["engine_all_s"], 2)
+        out["flags"] = len(flags)
+        out["risk"] = int(flags["risk"].sum()) if len(flags) else 0
+        out["shnor"] = len(shnor)
+        with timed(out, "sql_aggregate_s"):
+            out["sql_aggregate_groups"] = sql_aggregate(session)
+    finally:
+        session.close()
+
+
+def measure_backend(name: str, url: str, total: int) -> dict:
+    out: dict = {"backend": name}
+    engine = open_database(url)
+    try:
+        fill(engine, total, out)
+        measure_reads(engine, out)
+    finally:
+        engine.dispose()
+    return out
+
+
+@contextmanager
+def private_server() -> Iterator[str]:
+    from tests.pg import find_bindir, start_server
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL не установлен (нужны initdb/pg_ctl); укажите --pg-url")
+    server = start_server(bindir)
+    try:
+        yield server.url(server.create_database(prefix="bench"))
+    finally:
+        server.stop()
+
+
+def run(scale: float, backends: list[str], pg_url: str | None) -> list[dict]:
+    total = int(FULL_RESULTS * scale)
+    results = []
+    for backend in backends:
+        if backend == "postgresql":
+            if pg_url:
+                results.append(measure_backend(backend, pg_url, total))
+            else:
+                with private_server() as url:
+                    results.append(measure_backend(backend, url, total))
+        else:
+            path = Path(tempfile.mkdtemp(prefix="bench-region-")) / "region.sqlite"
+            results.append(measure_backend(backend, str(path), total))
+            path.unlink()
+    return results
+
+
+def print_side_by_side(results: list[dict]) -> None:
+    keys = [k for k in results[0] if k != "backend"]
+    print(f"{'':28}" + "".join(f"{r['backend']:>16}" for r in results))
+    for k in keys:
+        print(f"{k:28}" + "".join(f"{str(r.get(k)):>16}" for r in results))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="доля от 5 000 000 результатов (1 = полный регион)")
+    ap.add_argument("--backends", default="postgresql,sqlite")
+    ap.add_argument("--pg-url", help="существующая пустая база PostgreSQL (иначе запускается свой сервер)")
+    ap.add_argument("--json", type=Path, help="записать результаты в файл")
+    args = ap.parse_args(argv)
+    results = run(args.scale, args.backends.split(","), args.pg_url)
+    print(f"Регион: {MUNICIPALITIES} муниципалитетов, {SCHOOLS} школ, {len(YEARS)} года, масштаб {args.scale}")
+    print_side_by_side(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+@pytest.mark.benchmark
+def test_benchmark_region_small():
+    results = run(0.02, ["postgresql", "sqlite"], None)
+    print_side_by_side(results)
+    assert results[0]["rows"] == results[1]["rows"] > 0
+    assert results[0]["indicator_rows"] == results[1]["indicator_rows"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
