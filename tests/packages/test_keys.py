@@ -19,6 +19,8 @@ from ersoko_desktop.packages.crypto import raw_public
 from ersoko_desktop.services import keys
 from ersoko_desktop.settings import set_own_organization
 
+pytestmark = pytest.mark.both_dbs  # keys and trust work the same on the regional PostgreSQL server
+
 
 def _orgs(session):
     from .helpers import add_registry

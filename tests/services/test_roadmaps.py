@@ -20,6 +20,8 @@ from tests.roadmap_docs import build_docx
 REGIONAL = SEEDS_DIR / "kalmykia_ersoko_roadmap_2018-2020.txt"
 DISTRICT = SEEDS_DIR / "chernozemelsky_msoko_roadmap_2022-2023.txt"
 
+pytestmark = pytest.mark.both_dbs  # the same behaviour on SQLite and on the regional PostgreSQL server
+
 
 def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
