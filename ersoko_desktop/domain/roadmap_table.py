@@ -297,8 +297,6 @@ class _Builder:
                 self.columns.years = years
                 self.roadmaps[-1].year_columns = sorted(set(years.values()))
                 return
-            if _column_numbering(cells):
-                return
         if _column_numbering(cells):
             return
         self._flush_paragraphs_into_table()
