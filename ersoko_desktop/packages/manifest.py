@@ -67,6 +67,9 @@ class Manifest:
     nested: tuple[NestedEntry, ...] = ()
     supersedes: str | None = None
     schema_versions: dict[str, Any] = field(default_factory=dict)
+    # Signed claims about the payload (organizations, counts): cheap to show and check before
+    # the data is parsed; import refuses a payload that does not match them.
+    contents: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
 
     def as_dict(self) -> dict:
@@ -82,6 +85,7 @@ class Manifest:
             "recipient": self.recipient,
             "dataset": {"kind": self.dataset_kind, "period": self.period},
             "schema_versions": self.schema_versions,
+            "contents": self.contents,
             "files": [f.as_dict() for f in self.files],
             "nested": [n.as_dict() for n in self.nested],
         }
@@ -190,6 +194,13 @@ def parse(data: bytes) -> Manifest:
             _fp(_get(item, "sender_fingerprint", str, where), where), _sha(_get(item, "sha256", str, where), where)))
     supersedes = _get(doc, "supersedes", str, "manifest", optional=True)
     schema_versions = _get(doc, "schema_versions", dict, "manifest", optional=True) or {}
+    contents = _get(doc, "contents", dict, "manifest", optional=True) or {}
+    orgs = contents.get("orgs", [])
+    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
+        raise _bad("«contents.orgs» должен быть списком кодов организаций")
+    for key, value in contents.items():
+        if key != "orgs" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise _bad(f"«contents.{key}» должен быть неотрицательным числом")
     return Manifest(
         package_id=_uuid(_get(doc, "package_id", str, "manifest"), "package_id"),
         seq=seq,
@@ -205,4 +216,5 @@ def parse(data: bytes) -> Manifest:
         nested=tuple(nested),
         supersedes=_uuid(supersedes, "supersedes") if supersedes else None,
         schema_versions=schema_versions,
+        contents=contents,
     )

@@ -170,19 +170,20 @@ def collect_summary(session: Session, org_ids: list[int], period: Period | None)
     """Participants and marks per school × procedure: the consolidated view a municipality sends."""
     if not org_ids:
         return []
-    stmt = (select(Organization.code, Procedure.kind, Procedure.subject, Procedure.grade, Procedure.year,
-                   Procedure.date, ParticipantResult.mark, func.count())
-            .join(Organization, Organization.id == ParticipantResult.school_id)
-            .join(Procedure, Procedure.id == ParticipantResult.procedure_id)
+    codes = dict(session.execute(select(Organization.id, Organization.code).where(Organization.id.in_(org_ids))).all())
+    procedures = {p.id: p for p in session.scalars(select(Procedure))
+                  if period is None or period.holds_procedure(p.year, p.date)}
+    stmt = (select(ParticipantResult.school_id, ParticipantResult.procedure_id, ParticipantResult.mark, func.count())
             .where(ParticipantResult.school_id.in_(org_ids))
-            .group_by(Organization.code, Procedure.id, ParticipantResult.mark))
+            .group_by(ParticipantResult.school_id, ParticipantResult.procedure_id, ParticipantResult.mark))
     groups: dict[tuple, dict] = {}
-    for code, kind, subject, grade, year, date, mark, count in session.execute(stmt):
-        if period is not None and not period.holds_procedure(year, date):
+    for school_id, procedure_id, mark, count in session.execute(stmt):
+        p = procedures.get(procedure_id)
+        if p is None:
             continue
-        g = groups.setdefault((code, kind, subject, grade, year), {
-            "org": code, "procedure": kind, "subject": subject, "grade": grade, "year": year, "n": 0,
-            "marks": {"2": 0, "3": 0, "4": 0, "5": 0}})
+        g = groups.setdefault((school_id, procedure_id), {
+            "org": codes[school_id], "procedure": p.kind, "subject": p.subject, "grade": p.grade, "year": p.year,
+            "n": 0, "marks": {"2": 0, "3": 0, "4": 0, "5": 0}})
         if mark is not None:
             g["n"] += count
             key = str(mark) if mark in (2, 3, 4, 5) else ("2" if mark < 2 else "5")

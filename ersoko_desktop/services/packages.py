@@ -213,17 +213,20 @@ def _subtree_codes(session: Session, org: Organization | None) -> set[str]:
 
 
 def _verify(session: Session, data: bytes, label: str, own: Organization, *, passphrase: str | None,
-            parent: Manifest | None = None, progress: Progress | None = None) -> _Verified:
+            parent: Manifest | None = None, progress: Progress | None = None, deep: bool = False) -> _Verified:
+    """``deep`` also parses the payload (import needs it; a verification report does not)."""
     report = VerifyReport(file=label)
     try:
-        return _verify_into(session, data, label, own, report, passphrase=passphrase, parent=parent, progress=progress)
+        return _verify_into(session, data, label, own, report, passphrase=passphrase, parent=parent,
+                            progress=progress, deep=deep)
     except ErsokoError as exc:
         exc.report = report  # type: ignore[attr-defined]  # what was learned before the refusal
         raise
 
 
 def _verify_into(session: Session, data: bytes, label: str, own: Organization, report: VerifyReport, *,
-                 passphrase: str | None, parent: Manifest | None, progress: Progress | None) -> _Verified:
+                 passphrase: str | None, parent: Manifest | None, progress: Progress | None,
+                 deep: bool) -> _Verified:
     progress = progress or Progress.none()
     if crypto.is_encrypted(data):
         if parent is not None:
@@ -280,7 +283,7 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
     for path, blob in contents.items():
         if path.lower().endswith(".xlsx"):
             check_xlsx(blob, f"{label}: {path}")
-    nested = _verify_nested(session, manifest, contents, label, own, passphrase) if manifest.nested else []
+    nested = _verify_nested(session, manifest, contents, label, own, passphrase, deep) if manifest.nested else []
     if manifest.dataset_kind != "municipal-report" and (
             manifest.nested or any(p.startswith("nested/") for p in contents)):
         raise _refuse(f"Пакет «{label}» отклонён: вложенные пакеты допустимы только в пакете муниципалитета.")
@@ -291,21 +294,37 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
         trust_entries = _parse_trust_list(session, contents, manifest, sender_org, own, label)
         report.counts = {"keys": len(trust_entries)}
     else:
-        payload = parse_payload(contents)
+        claimed = set(manifest.contents.get("orgs", []))
         allowed = _subtree_codes(session, sender_org) - {n.manifest.sender_org for n in nested}
-        unknown = sorted(payload.org_codes() - allowed)
+        unknown = sorted(claimed - allowed)
         if unknown:
             raise _refuse(f"Пакет «{label}» отклонён: в данных есть организации вне зоны отправителя "
                           f"«{manifest.sender_org}» или не найденные в реестре: {', '.join(unknown[:5])}.")
-        report.counts = payload.counts()
+        report.counts = {k: v for k, v in manifest.contents.items() if k != "orgs"}
+        if deep:
+            payload = _parse_claimed(contents, manifest, label)
     report.valid = True
     report.reason = None
     progress.step(0.1, "Пакет проверен")
     return _Verified(manifest, sha, data, report, payload, trust_entries, nested)
 
 
+def _parse_claimed(contents: dict[str, bytes], manifest: Manifest, label: str) -> Payload:
+    """The payload, parsed strictly and held to the manifest's signed claims."""
+    payload = parse_payload(contents)
+    stray = sorted(payload.org_codes() - set(manifest.contents.get("orgs", [])))
+    if stray:
+        raise _refuse(f"Пакет «{label}» отклонён: данные называют организации, не заявленные в манифесте: "
+                      f"{', '.join(stray[:5])}.")
+    counts = payload.counts()
+    wrong = [k for k, v in counts.items() if manifest.contents.get(k, 0) != v]
+    if wrong:
+        raise _refuse(f"Пакет «{label}» отклонён: число записей ({', '.join(wrong)}) не совпадает с манифестом.")
+    return payload
+
+
 def _verify_nested(session: Session, manifest: Manifest, contents: dict[str, bytes], label: str,
-                   own: Organization, passphrase: str | None) -> list[_Verified]:
+                   own: Organization, passphrase: str | None, deep: bool) -> list[_Verified]:
     if manifest.dataset_kind != "municipal-report":
         raise _refuse(f"Пакет «{label}» отклонён: вложенные пакеты допустимы только в пакете муниципалитета.")
     listed = {e.path for e in manifest.nested}
@@ -318,7 +337,8 @@ def _verify_nested(session: Session, manifest: Manifest, contents: dict[str, byt
         blob = contents.get(entry.path)
         if blob is None or hashlib.sha256(blob).hexdigest() != entry.sha256:
             raise _refuse(f"Пакет «{label}» отклонён: вложенный пакет «{entry.path}» отсутствует или изменён.")
-        inner = _verify(session, blob, f"{label} → {entry.path}", own, passphrase=passphrase, parent=manifest)
+        inner = _verify(session, blob, f"{label} → {entry.path}", own, passphrase=passphrase, parent=manifest,
+                        deep=deep)
         m = inner.manifest
         if (m.package_id, m.seq, m.sender_org, m.sender_fingerprint) != (
                 entry.package_id, entry.seq, entry.sender_org, entry.sender_fingerprint):
@@ -440,7 +460,8 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
     progress = progress or Progress.none()
     own = _own(session)
     try:
-        verified = _verify(session, _read_bytes(path), path.name, own, passphrase=passphrase, progress=progress)
+        verified = _verify(session, _read_bytes(path), path.name, own, passphrase=passphrase, progress=progress,
+                           deep=True)
     except (SecurityError, InputError) as exc:
         return _refused(session, path, exc)
     m = verified.manifest
@@ -602,7 +623,7 @@ def _finish_export(session: Session, *, own: Organization, key: SigningKey, priv
         sender_org=own.code, sender_name=own.name, sender_kind=own.kind, sender_fingerprint=key.fingerprint,
         recipient=recipient, dataset_kind=kind, period=period,
         files=tuple(file_entry(p, files[p]) for p in sorted(files)), nested=tuple(e for e, _ in nested),
-        supersedes=previous, schema_versions={"data": DATA_VERSION})
+        supersedes=previous, schema_versions={"data": DATA_VERSION}, contents=counts)
     data = write_package(manifest, files, private)
     sha = hashlib.sha256(data).hexdigest()
     out = Path(out)
@@ -648,8 +669,8 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
     evidence, missing = evidence_files(forms, roadmaps, session)
     files.update(evidence)
     files.update(_human_files(results, forms, roadmaps, summary))
-    counts = {"results": sum(len(g["rows"]) for g in results), "submissions": len(forms["submissions"]),
-              "roadmaps": len(roadmaps), "evidence": len(evidence), "nested": len(nested)}
+    claimed = Payload(results, forms, roadmaps, summary, {p.split("/", 1)[1]: b for p, b in evidence.items()})
+    counts = {"orgs": sorted(claimed.org_codes())} | claimed.counts()
     progress.step(0.8, "Подпись")
     result = _finish_export(session, own=own, key=key, private=private, kind=kind, period=label,
                             recipient=recipient_code, files=files, nested=nested, out=Path(out),

@@ -50,7 +50,8 @@ def test_school_to_municipality_to_region(tmp_path):
             res = export_package(s, out=tmp_path / f"{code}.zip", period="2024/25")
         assert (res.recipient, res.seq, res.dataset_kind) == ("M1", 1, "school-report")
         packages[code] = res
-    assert packages["S1"].counts == {"results": 12, "submissions": 1, "roadmaps": 1, "evidence": 1, "nested": 0}
+    assert packages["S1"].counts == {"orgs": ["S1"], "results": 12, "submissions": 1, "roadmaps": 1,
+                                     "occurrences": 1, "evidence": 1}
 
     with session_scope(muni) as s:
         report = verify_package(s, tmp_path / "S1.zip")
@@ -136,3 +137,100 @@ def test_encrypted_package_opens_only_for_its_recipient(tmp_path):
         imported = import_package(s, tmp_path / "enc.bin")
     assert imported.status == "imported" and imported.verification.encrypted
     assert _count(muni, ParticipantResult) == 5
+
+
+def test_newer_local_edits_are_reported_not_overwritten(tmp_path):
+    import datetime as dt
+
+    from ersoko_desktop.db.models import FormSubmission, ImportBatch
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=6)
+    exchange_keys(school, muni, tmp_path, "s1")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "p1.zip")
+    with session_scope(muni) as s:
+        assert import_package(s, tmp_path / "p1.zip").status == "imported"
+    t0 = dt.datetime(2025, 5, 1, 10, 0)
+    # the school edits its form first, the municipality later approves its copy and re-keys a mark
+    with session_scope(school) as s:
+        sub = s.scalar(select(FormSubmission))
+        sub.values, sub.updated_at = {"f1": 8}, t0
+        occ = s.scalar(select(TaskOccurrence))
+        occ.comment, occ.updated_at = "школа уточнила", t0
+    with session_scope(muni) as s:
+        sub = s.scalar(select(FormSubmission))
+        sub.status, sub.updated_at = "approved", t0 + dt.timedelta(hours=1)
+        occ = s.scalar(select(TaskOccurrence))
+        occ.status, occ.updated_at = "in_progress", t0 - dt.timedelta(hours=1)  # older than the school's edit
+        local = ImportBatch(kind="results", file_name="впр.xlsx", sha256="b" * 64, rows=1, imported_at=dt.datetime.now())
+        s.add(local)
+        s.flush()
+        row = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0000"))
+        row.mark, row.batch_id = 5, local.id
+    with session_scope(school) as s:
+        row = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0001"))
+        row.mark = 4
+        export_package(s, out=tmp_path / "p2.zip")
+    with session_scope(muni) as s:
+        report = import_package(s, tmp_path / "p2.zip")
+    assert report.status == "imported"
+    kinds = sorted(c.entity for c in report.stats.conflicts)
+    assert kinds == ["результаты", "форма"]
+    assert report.stats.occurrences_updated == 1
+    with session_scope(muni) as s:
+        sub = s.scalar(select(FormSubmission))
+        assert (sub.status, sub.values) == ("approved", {"f1": 7})  # local approval kept
+        marks = dict(s.execute(select(ParticipantResult.participant_code, ParticipantResult.mark)).all())
+        assert marks["S1-0000"] == 5 and marks["S1-0001"] == 3  # local results kept as a whole
+        assert s.scalar(select(TaskOccurrence)).comment == "школа уточнила"  # the school's newer edit won
+
+
+def test_municipality_cannot_alter_a_school_package_it_forwards(tmp_path):
+    from ersoko_desktop.services import keys
+
+    from . import hostile
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    region = make_db(tmp_path / "r.sqlite", "R", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=6)
+    exchange_keys(school, muni, tmp_path, "s1")
+    exchange_keys(school, region, tmp_path, "s1r")
+    exchange_keys(muni, region, tmp_path, "m1")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "s1.zip")
+    with session_scope(muni) as s:
+        import_package(s, tmp_path / "s1.zip")
+        export_package(s, out=tmp_path / "m1.zip")
+        _key, muni_private = keys.load_private_key(s)
+
+    def doctor(files):
+        nested_name = next(n for n in files if n.startswith("nested/"))
+        inner = hostile.entries(files[nested_name])
+        inner["data/results.json"] = inner["data/results.json"].replace(b",2,2,", b",5,2,", 1)
+        files[nested_name] = hostile.rezip(inner)
+        return files
+
+    import dataclasses
+    import hashlib
+
+    from ersoko_desktop.packages.manifest import parse
+
+    data = (tmp_path / "m1.zip").read_bytes()
+    original = parse(hostile.entries(data)["META/manifest.json"])
+    doctored = hostile.resign(data, muni_private, change_files=doctor)
+    # the municipality also fixes up the nested entry's hash in its own (validly signed) manifest
+    files = hostile.entries(doctored)
+    nested_blob = files[original.nested[0].path]
+    fixed = [dataclasses.replace(original.nested[0], sha256=hashlib.sha256(nested_blob).hexdigest())]
+    doctored = hostile.resign(doctored, muni_private, manifest_changes={"nested": tuple(fixed)})
+    (tmp_path / "bad.zip").write_bytes(doctored)
+    with session_scope(region) as s:
+        result = import_package(s, tmp_path / "bad.zip")
+    assert result.status == "refused"
+    assert "nested/S1-1.zip" in result.message and "изменён после подписи" in result.message
+    assert _count(region, ParticipantResult) == 0

@@ -270,7 +270,28 @@ def test_payload_naming_another_school_is_refused(template, muni, tmp_path):
         return files
 
     forged = hostile.resign(template.p1, template.private, change_files=move)
+    _refused(muni, forged, tmp_path, "не заявленные в манифесте", "S2")
+
+
+def test_manifest_claiming_another_school_is_refused(template, muni, tmp_path):
+    import json
+
+    from ersoko_desktop.packages.manifest import parse
+
+    claims = dict(parse(hostile.entries(template.p1)[MANIFEST_PATH]).contents)
+    claims["orgs"] = ["S1", "S2"]
+    forged = hostile.resign(template.p1, template.private, manifest_changes={"contents": claims})
+    assert json.loads(hostile.entries(forged)[MANIFEST_PATH])["contents"]["orgs"] == ["S1", "S2"]
     _refused(muni, forged, tmp_path, "вне зоны отправителя", "S2")
+
+
+def test_payload_count_not_matching_the_manifest_is_refused(template, muni, tmp_path):
+    from ersoko_desktop.packages.manifest import parse
+
+    claims = dict(parse(hostile.entries(template.p1)[MANIFEST_PATH]).contents)
+    claims["results"] = 29
+    forged = hostile.resign(template.p1, template.private, manifest_changes={"contents": claims})
+    _refused(muni, forged, tmp_path, "не совпадает с манифестом")
 
 
 def test_malformed_payload_row_is_refused(template, muni, tmp_path):
