@@ -1,9 +1,8 @@
 """Human-readable copies of package data (CSV for any editor, XLSX for Excel).
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) get a leading apostrophe: a participant code or comment like
-``=HYPERLINK(...)`` stays text when someone opens the copy. The machine-readable JSON next to
-them is never escaped.
+Text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) is kept as text — see :mod:`ersoko_desktop.reports.safe_cells`. The
+machine-readable JSON next to these copies is never altered.
 """
 
 from __future__ import annotations
@@ -16,22 +15,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from ..reports.safe_cells import csv_safe, safe_row
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """Semicolon-separated UTF-8 with BOM: what Russian Excel opens without a wizard."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in header])
+    writer.writerow([csv_safe(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+        writer.writerow(["" if v is None else csv_safe(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -42,12 +35,12 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
         ws = wb.create_sheet(title[:31])
         bold = []
         for h in header:
-            cell = WriteOnlyCell(ws, value=escape_cell(h))
+            cell = WriteOnlyCell(ws, value=h)
             cell.font = Font(bold=True)
             bold.append(cell)
         ws.append(bold)
         for row in rows:
-            ws.append([escape_cell(v) for v in row])
+            ws.append(safe_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..db.models import Organization, SigningKey, TrustedKey, utcnow
 from ..domain.fingerprints import fingerprint
 from ..errors import InputError, NotFoundError, SecurityError, WorkflowError
+from ..fileio import atomic_write_bytes
 from ..packages.crypto import raw_public, x25519_public_from
 from ..paths import keys_dir
 from ..settings import own_organization
@@ -187,7 +188,7 @@ def init_key(session: Session, *, passphrase: str | None = None) -> KeyInfo:
     key_file = directory / f"{stem}.key"
     _write_private(key_file, pem)
     doc = PublicKeyDocument(org.code, org.name, org.kind, public, x25519_public_from(private))
-    (directory / f"{stem}.pub.json").write_bytes(doc.to_bytes())
+    atomic_write_bytes(directory / f"{stem}.pub.json", doc.to_bytes())
     key = SigningKey(org_id=org.id, fingerprint=fp, public_key=public, private_key_file=str(key_file),
                      status="active", next_seq=1, created_at=utcnow())
     session.add(key)
@@ -243,9 +244,7 @@ def public_key_document(session: Session, *, passphrase: str | None = None) -> P
 
 def export_public(session: Session, *, out: str | Path, passphrase: str | None = None) -> Path:
     """Write the own public key file (to hand to the municipality/region with the key card)."""
-    out = Path(out)
-    out.write_bytes(public_key_document(session, passphrase=passphrase).to_bytes())
-    return out
+    return atomic_write_bytes(Path(out), public_key_document(session, passphrase=passphrase).to_bytes())
 
 
 def _b64(value, field: str, name: str, size: int) -> bytes:

@@ -31,6 +31,7 @@ from ..db.models import (
     TaskOccurrence,
     utcnow,
 )
+from ..fileio import atomic_write_bytes
 from ..paths import evidence_dir
 from ..progress import Progress
 from .package_payload import RESULT_COLUMNS, Payload
@@ -165,9 +166,7 @@ class _Writer:
         target = evidence_dir() / sha[:2] / sha  # content-addressed: no name from the package reaches the disk
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+            atomic_write_bytes(target, data)
         self._stored[sha] = str(target)
         return str(target)
 

@@ -24,6 +24,7 @@ from ..db.migrate import backup_sqlite
 from ..db.models import Organization, PackageLog, SigningKey, TrustedKey, utcnow
 from ..db.unique import insert_once
 from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
+from ..fileio import atomic_write_bytes
 from ..packages import crypto
 from ..packages.container import check_payload, file_entry, read_package, write_package
 from ..packages.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, NestedEntry, new_package_id, parse
@@ -423,9 +424,7 @@ def _backup(session: Session) -> Path | None:
 def _keep(verified: _Verified) -> None:
     target = received_store() / f"{verified.sha256}.zip"
     if not target.exists():
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(verified.data)
-        tmp.replace(target)
+        atomic_write_bytes(target, verified.data)
 
 
 def _org_ids(session: Session, codes: set[str]) -> dict[str, int]:
@@ -627,9 +626,7 @@ def _finish_export(session: Session, *, own: Organization, key: SigningKey, priv
     data = write_package(manifest, files, private)
     sha = hashlib.sha256(data).hexdigest()
     out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(crypto.encrypt_for(x25519, data) if x25519 else data)
-    tmp.replace(out)
+    atomic_write_bytes(out, crypto.encrypt_for(x25519, data) if x25519 else data)
     _log(session, direction="export", result="ok", manifest=manifest, sha=sha, file_name=out.name,
          message=f"{KIND_RU[kind]}, период {period or 'весь'}")
     audit.record(session, action="export", entity="package", entity_id=manifest.package_id,

@@ -56,6 +56,8 @@ def template(tmp_path_factory) -> Template:
         ev.mkdir()
         with session_scope(school) as s:
             fill_school(s, "S1", n=30, evidence_dir=ev, comment="=HYPERLINK(\"http://x\",\"y\")")
+            first = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0000"))
+            first.class_letter = "=1+2"
         exchange_keys(school, muni, root, "s1")
         blobs = []
         for i, recipient in enumerate(("M1", "M1", "M2")):
@@ -346,17 +348,22 @@ def test_csv_and_xlsx_copies_escape_formulas(template):
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(files["human/report.xlsx"]))
-    comments = [row[4] for row in wb["Формы"].iter_rows(min_row=2, values_only=True)]
-    assert comments == ["'=HYPERLINK(\"http://x\",\"y\")"]
-    assert all(c.data_type != "f" for row in wb["Формы"].iter_rows() for c in row)
+    cells = [row[4] for row in wb["Формы"].iter_rows(min_row=2)]
+    assert [c.value for c in cells] == ['=HYPERLINK("http://x","y")']
+    assert [(c.data_type, c.quotePrefix) for c in cells] == [("s", True)]  # text, never a formula
+    csv_lines = files["human/results.csv"].decode("utf-8-sig").splitlines()
+    assert [line.split(";")[6] for line in csv_lines if ";S1-0000;" in line] == ["'=1+2"]
+    results_sheet = [r for r in wb["Результаты"].iter_rows(min_row=2) if r[5].value == "S1-0000"]
+    assert [(r[6].value, r[6].data_type) for r in results_sheet] == [("=1+2", "s")]
+    assert b'"S1-0000","=1+2"' in files["data/results.json"]
     # the machine-readable data keeps the value as written
     assert b'"comment":"=HYPERLINK' in files["data/forms.json"]
 
 
-def test_escape_cell_prefixes():
-    from ersoko_desktop.packages.human import csv_bytes, escape_cell
+def test_csv_copy_escapes_formula_prefixes():
+    from ersoko_desktop.packages.human import csv_bytes
 
-    assert [escape_cell(v) for v in ("=1+1", "+7", "-3", "@SUM(A1)", "\tx", "ok", 5, None)] == [
-        "'=1+1", "'+7", "'-3", "'@SUM(A1)", "'\tx", "ok", 5, None]
+    text = csv_bytes(["a"], [[v] for v in ("=1+1", "+7", "-3", "@SUM(A1)")]).decode("utf-8-sig")
+    assert text.splitlines() == ["a", "'=1+1", "'+7", "'-3", "'@SUM(A1)"]
     text = csv_bytes(["a"], [["=cmd|' /C calc'!A0"], [-4]]).decode("utf-8-sig")
     assert text.splitlines() == ["a", "'=cmd|' /C calc'!A0", "-4"]
