@@ -1,0 +1,86 @@
+"""The «Пакеты» page: export through a worker, verification report before import, journal, trust list."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from ersoko_desktop.db import session_scope
+from ersoko_desktop.ui.context import AppContext
+from ersoko_desktop.ui.dialogs.packages import ExportChoice
+from ersoko_desktop.ui.views.packages import Page
+from tests.packages.helpers import exchange_keys, fill_school, make_db
+
+
+@pytest.fixture
+def quiet_boxes(monkeypatch):
+    shown = []
+    for name in ("information", "warning"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, _n=name, **k: shown.append((_n, a[2])))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    return shown
+
+
+def test_export_then_verify_then_import(qtbot, tmp_path, quiet_boxes):
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=7)
+    exchange_keys(school, muni, tmp_path, "s1")
+
+    school_page = Page(AppContext(engine=school, db_label="s"))
+    qtbot.addWidget(school_page)
+    school_page.refresh()
+    assert "S1" in school_page.key_label.text() and school_page.export_button.isEnabled()
+    dialog = school_page.export_dialog()
+    assert dialog.recipient.currentData() == "M1"  # the parent organization by default
+    out = tmp_path / "s1.zip"
+    school_page.start_export(ExportChoice(out, "M1", "2024/25", None))
+    qtbot.waitUntil(lambda: school_page.last_export is not None, timeout=30000)
+    assert out.exists() and school_page.journal.rowCount() == 1
+    assert school_page.journal.item(0, 1).text() == "выгружен"
+
+    muni_page = Page(AppContext(engine=muni, db_label="m"))
+    qtbot.addWidget(muni_page)
+    muni_page.refresh()
+    assert muni_page.trusted.rowCount() == 1 and muni_page.trusted.item(0, 0).text() == "S1"
+    muni_page.start_verify(out)
+    qtbot.waitUntil(lambda: muni_page.last_report is not None, timeout=30000)
+    dialog = muni_page.report_dialog
+    assert "Пакет действителен" in dialog.text.toHtml() and "результатов" in dialog.text.toPlainText()
+    assert dialog.import_button.isEnabled()
+    assert muni_page.journal.rowCount() == 0  # nothing written before the user confirms
+    dialog.accept()
+    qtbot.waitUntil(lambda: muni_page.last_import is not None, timeout=30000)
+    assert muni_page.last_import.status == "imported"
+    assert muni_page.journal.rowCount() == 1 and muni_page.journal.item(0, 2).text() == "успешно"
+
+    # a tampered copy: the report says why and offers no import
+    data = bytearray(out.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    muni_page.last_report = None
+    muni_page.start_verify(bad)
+    qtbot.waitUntil(lambda: muni_page.last_report is not None, timeout=30000)
+    assert "Пакет отклонён" in muni_page.report_dialog.text.toHtml()
+    assert not muni_page.report_dialog.import_button.isEnabled()
+
+
+def test_trust_list_management(qtbot, tmp_path, quiet_boxes):
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    from ersoko_desktop.services.keys import export_public
+
+    pub = tmp_path / "s1.pub.json"
+    with session_scope(school) as s:
+        export_public(s, out=pub)
+    page = Page(AppContext(engine=muni, db_label="m"))
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.trust_export_button.isVisibleTo(page)
+    page.trust_file(str(pub))
+    assert page.trusted.rowCount() == 1 and page.trusted.item(0, 2).text() == "действует"
+    page.trusted.selectRow(0)
+    page.revoke_selected()
+    assert page.trusted.item(0, 2).text() == "отозван"
