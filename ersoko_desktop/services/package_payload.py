@@ -22,14 +22,12 @@ from sqlalchemy.orm import Session
 
 from ..db.models import (
     Evidence,
-    FormDefinition,
     FormSubmission,
     ImportBatch,
     Organization,
     ParticipantResult,
     Procedure,
     Roadmap,
-    TaskOccurrence,
 )
 from ..errors import InputError, SecurityError
 

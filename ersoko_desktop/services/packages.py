@@ -30,7 +30,6 @@ from ..packages.container import check_payload, file_entry, read_package, write_
 from ..packages.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, NestedEntry, new_package_id, parse
 from ..packages.xlsx_check import check_xlsx
 from ..progress import Progress
-from ..settings import own_organization
 from . import audit, keys
 from .orgs import descendants
 from .package_apply import ApplyStats, apply_payload, received_store
@@ -171,24 +170,61 @@ def _imported(session: Session):
     return select(PackageLog).where(PackageLog.direction == "import", PackageLog.result == "ok")
 
 
-def _replay_status(session: Session, manifest: Manifest, sha: str, label: str) -> str:
+@dataclass(frozen=True)
+class _Org:
+    code: str
+    kind: str
+    parent: str | None
+
+
+class _Lookups:
+    """What verification asks the database, loaded once per call (a municipal package asks it 31 times)."""
+
+    def __init__(self, session: Session, own: Organization):
+        self.session, self.own = session, own
+        rows = session.execute(select(Organization.id, Organization.code, Organization.kind, Organization.parent_id)).all()
+        code_of = {i: c for i, c, _k, _p in rows}
+        self.orgs = {c: _Org(c, k, code_of.get(p)) for _i, c, k, p in rows}
+        self.children: dict[str, list[str]] = {}
+        for org in self.orgs.values():
+            if org.parent:
+                self.children.setdefault(org.parent, []).append(org.code)
+        self.trusted = {k.fingerprint: k for k in session.scalars(select(TrustedKey))}
+        self.imported: dict[str, set[str]] = {}
+        for package_id, sha in session.execute(select(PackageLog.package_id, PackageLog.sha256).where(
+                PackageLog.direction == "import", PackageLog.result == "ok")):
+            self.imported.setdefault(package_id, set()).add(sha)
+        self.last_seq = dict(session.execute(
+            select(PackageLog.sender_fingerprint, func.max(PackageLog.seq))
+            .where(PackageLog.direction == "import", PackageLog.result == "ok")
+            .group_by(PackageLog.sender_fingerprint)).all())
+
+    def subtree(self, code: str | None) -> set[str]:
+        if code is None or code not in self.orgs:
+            return set()
+        result, frontier = {code}, [code]
+        while frontier:
+            frontier = [c for parent in frontier for c in self.children.get(parent, [])]
+            result.update(frontier)
+        return result
+
+
+def _replay_status(look: _Lookups, manifest: Manifest, sha: str, label: str) -> str:
     """'new' or 'duplicate'; raises on the same id with other bytes and on an old sequence number."""
-    same_id = list(session.scalars(_imported(session).where(PackageLog.package_id == manifest.package_id)))
-    if any(row.sha256 == sha for row in same_id):
+    same_id = look.imported.get(manifest.package_id, set())
+    if sha in same_id:
         return "duplicate"
     if same_id:
         raise _refuse(f"Пакет «{label}» отклонён: пакет с идентификатором {manifest.package_id} уже принят, "
                       "но его содержимое было другим. Возможна подмена — сообщите отправителю.")
-    last = session.scalar(select(func.max(PackageLog.seq)).where(
-        PackageLog.direction == "import", PackageLog.result == "ok",
-        PackageLog.sender_fingerprint == manifest.sender_fingerprint))
+    last = look.last_seq.get(manifest.sender_fingerprint)
     if last is not None and manifest.seq <= last:
         raise _refuse(f"Пакет «{label}» отклонён: номер пакета {manifest.seq} от «{manifest.sender_org}» не больше "
                       f"уже принятого ({last}) — это повтор или откат к старым данным.")
     return "new"
 
 
-def _check_sender(session: Session, manifest: Manifest, trusted: TrustedKey, label: str) -> Organization | None:
+def _check_sender(look: _Lookups, manifest: Manifest, trusted: TrustedKey, label: str) -> _Org | None:
     if trusted.org_code != manifest.sender_org:
         raise _refuse(f"Пакет «{label}» отклонён: ключ {trusted.fingerprint} принадлежит «{trusted.org_code}», "
                       f"а пакет подписан от имени «{manifest.sender_org}».")
@@ -200,7 +236,7 @@ def _check_sender(session: Session, manifest: Manifest, trusted: TrustedKey, lab
     if manifest.dataset_kind not in allowed:
         raise _refuse(f"Пакет «{label}» отклонён: организация с ролью «{trusted.role}» не может отправлять "
                       f"«{KIND_RU.get(manifest.dataset_kind, manifest.dataset_kind)}».")
-    org = session.scalar(select(Organization).where(Organization.code == manifest.sender_org))
+    org = look.orgs.get(manifest.sender_org)
     if org is not None and org.kind != manifest.sender_kind:
         raise _refuse(f"Пакет «{label}» отклонён: «{org.code}» в реестре — {org.kind}, а не {manifest.sender_kind}.")
     if org is None and manifest.dataset_kind != "trust-list":
@@ -209,23 +245,19 @@ def _check_sender(session: Session, manifest: Manifest, trusted: TrustedKey, lab
     return org
 
 
-def _subtree_codes(session: Session, org: Organization | None) -> set[str]:
-    return {o.code for o in descendants(session, org)} if org is not None else set()
-
-
-def _verify(session: Session, data: bytes, label: str, own: Organization, *, passphrase: str | None,
+def _verify(look: _Lookups, data: bytes, label: str, *, passphrase: str | None,
             parent: Manifest | None = None, progress: Progress | None = None, deep: bool = False) -> _Verified:
     """``deep`` also parses the payload (import needs it; a verification report does not)."""
     report = VerifyReport(file=label)
     try:
-        return _verify_into(session, data, label, own, report, passphrase=passphrase, parent=parent,
+        return _verify_into(look, data, label, report, passphrase=passphrase, parent=parent,
                             progress=progress, deep=deep)
     except ErsokoError as exc:
         exc.report = report  # type: ignore[attr-defined]  # what was learned before the refusal
         raise
 
 
-def _verify_into(session: Session, data: bytes, label: str, own: Organization, report: VerifyReport, *,
+def _verify_into(look: _Lookups, data: bytes, label: str, report: VerifyReport, *,
                  passphrase: str | None, parent: Manifest | None, progress: Progress | None,
                  deep: bool) -> _Verified:
     progress = progress or Progress.none()
@@ -233,7 +265,7 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
         if parent is not None:
             raise _refuse(f"Вложенный пакет «{label}» зашифрован; вложенные пакеты должны быть открытыми.")
         report.encrypted = True
-        _key, private = keys.load_private_key(session, passphrase=passphrase)
+        _key, private = keys.load_private_key(look.session, passphrase=passphrase)
         data = crypto.decrypt_with(private, data)
     sha = hashlib.sha256(data).hexdigest()
     report.sha256 = sha
@@ -245,7 +277,7 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
                       f"(поддерживается {FORMAT_VERSION}). Обновите программу.")
     fp = raw.claimed_fingerprint
     report.sender_fingerprint = fp
-    trusted = session.scalar(select(TrustedKey).where(TrustedKey.fingerprint == fp)) if fp else None
+    trusted = look.trusted.get(fp) if fp else None
     if trusted is None:
         raise _refuse(f"Пакет «{label}» отклонён: ключ отправителя {fp or '(не указан)'} не входит в список "
                       "доверенных. Получите карточку ключа и выполните «ersoko keys trust ФАЙЛ».")
@@ -263,20 +295,20 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
                                                                  manifest.sender_kind)
     report.recipient, report.dataset_kind, report.period = manifest.recipient, manifest.dataset_kind, manifest.period
     report.created_at = manifest.created_at
-    sender_org = _check_sender(session, manifest, trusted, label)
+    sender_org = _check_sender(look, manifest, trusted, label)
     if parent is None:
         if manifest.recipient is None:
             report.warnings.append("у пакета не указан получатель")
-        elif manifest.recipient != own.code:
+        elif manifest.recipient != look.own.code:
             raise _refuse(f"Пакет «{label}» отклонён: он адресован «{manifest.recipient}», "
-                          f"а эта база принадлежит «{own.code}».")
+                          f"а эта база принадлежит «{look.own.code}».")
     else:
         if manifest.dataset_kind != "school-report" or parent.dataset_kind != "municipal-report":
             raise _refuse(f"Пакет «{label}» отклонён: вложенными могут быть только отчёты школ в пакете муниципалитета.")
         if manifest.recipient != parent.sender_org:
             raise _refuse(f"Вложенный пакет «{label}» адресован «{manifest.recipient}», а не муниципалитету "
                           f"«{parent.sender_org}», который его переслал.")
-        if sender_org is None or sender_org.parent is None or sender_org.parent.code != parent.sender_org:
+        if sender_org is None or sender_org.parent != parent.sender_org:
             raise _refuse(f"Вложенный пакет «{label}»: школа «{manifest.sender_org}» не относится к муниципалитету "
                           f"«{parent.sender_org}» по реестру.")
     contents = check_payload(raw, manifest)
@@ -284,19 +316,19 @@ def _verify_into(session: Session, data: bytes, label: str, own: Organization, r
     for path, blob in contents.items():
         if path.lower().endswith(".xlsx"):
             check_xlsx(blob, f"{label}: {path}")
-    nested = _verify_nested(session, manifest, contents, label, own, passphrase, deep) if manifest.nested else []
+    nested = _verify_nested(look, manifest, contents, label, passphrase, deep) if manifest.nested else []
     if manifest.dataset_kind != "municipal-report" and (
             manifest.nested or any(p.startswith("nested/") for p in contents)):
         raise _refuse(f"Пакет «{label}» отклонён: вложенные пакеты допустимы только в пакете муниципалитета.")
     report.nested = [n.report for n in nested]
-    report.status = _replay_status(session, manifest, sha, label)
+    report.status = _replay_status(look, manifest, sha, label)
     payload, trust_entries = None, []
     if manifest.dataset_kind == "trust-list":
-        trust_entries = _parse_trust_list(session, contents, manifest, sender_org, own, label)
+        trust_entries = _parse_trust_list(look, contents, manifest, label)
         report.counts = {"keys": len(trust_entries)}
     else:
         claimed = set(manifest.contents.get("orgs", []))
-        allowed = _subtree_codes(session, sender_org) - {n.manifest.sender_org for n in nested}
+        allowed = look.subtree(manifest.sender_org) - {n.manifest.sender_org for n in nested}
         unknown = sorted(claimed - allowed)
         if unknown:
             raise _refuse(f"Пакет «{label}» отклонён: в данных есть организации вне зоны отправителя "
@@ -324,8 +356,8 @@ def _parse_claimed(contents: dict[str, bytes], manifest: Manifest, label: str) -
     return payload
 
 
-def _verify_nested(session: Session, manifest: Manifest, contents: dict[str, bytes], label: str,
-                   own: Organization, passphrase: str | None, deep: bool) -> list[_Verified]:
+def _verify_nested(look: _Lookups, manifest: Manifest, contents: dict[str, bytes], label: str,
+                   passphrase: str | None, deep: bool) -> list[_Verified]:
     if manifest.dataset_kind != "municipal-report":
         raise _refuse(f"Пакет «{label}» отклонён: вложенные пакеты допустимы только в пакете муниципалитета.")
     listed = {e.path for e in manifest.nested}
@@ -338,7 +370,7 @@ def _verify_nested(session: Session, manifest: Manifest, contents: dict[str, byt
         blob = contents.get(entry.path)
         if blob is None or hashlib.sha256(blob).hexdigest() != entry.sha256:
             raise _refuse(f"Пакет «{label}» отклонён: вложенный пакет «{entry.path}» отсутствует или изменён.")
-        inner = _verify(session, blob, f"{label} → {entry.path}", own, passphrase=passphrase, parent=manifest,
+        inner = _verify(look, blob, f"{label} → {entry.path}", passphrase=passphrase, parent=manifest,
                         deep=deep)
         m = inner.manifest
         if (m.package_id, m.seq, m.sender_org, m.sender_fingerprint) != (
@@ -352,15 +384,14 @@ def _verify_nested(session: Session, manifest: Manifest, contents: dict[str, byt
     return result
 
 
-def _parse_trust_list(session: Session, contents: dict[str, bytes], manifest: Manifest,
-                      sender_org: Organization | None, own: Organization, label: str) -> list[dict]:
+def _parse_trust_list(look: _Lookups, contents: dict[str, bytes], manifest: Manifest, label: str) -> list[dict]:
     try:
         doc = json.loads(contents.get(TRUST_PATH, b"").decode("utf-8"))
         items = doc["keys"]
         assert isinstance(items, list)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AssertionError):
         raise _refuse(f"Список доверия «{label}» отклонён: файл {TRUST_PATH} отсутствует или повреждён.") from None
-    subtree = _subtree_codes(session, sender_org)
+    subtree = look.subtree(manifest.sender_org)
     entries = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -387,7 +418,8 @@ def verify_package(session: Session, path: str | Path, *, passphrase: str | None
     path = Path(path)
     own = _own(session)
     try:
-        return _verify(session, _read_bytes(path), path.name, own, passphrase=passphrase, progress=progress).report
+        return _verify(_Lookups(session, own), _read_bytes(path), path.name, passphrase=passphrase,
+                       progress=progress).report
     except (SecurityError, InputError) as exc:
         report = getattr(exc, "report", None) or VerifyReport(file=path.name)
         report.valid, report.status, report.reason = False, "refused", exc.message
@@ -459,8 +491,8 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
     progress = progress or Progress.none()
     own = _own(session)
     try:
-        verified = _verify(session, _read_bytes(path), path.name, own, passphrase=passphrase, progress=progress,
-                           deep=True)
+        verified = _verify(_Lookups(session, own), _read_bytes(path), path.name, passphrase=passphrase,
+                           progress=progress, deep=True)
     except (SecurityError, InputError) as exc:
         return _refused(session, path, exc)
     m = verified.manifest

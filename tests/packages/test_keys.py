@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from ersoko_desktop.db.models import Organization, SigningKey, TrustedKey
+from ersoko_desktop.db.models import SigningKey, TrustedKey
 from ersoko_desktop.domain.fingerprints import fingerprint
 from ersoko_desktop.errors import InputError, SecurityError, WorkflowError
 from ersoko_desktop.packages.crypto import raw_public

@@ -29,7 +29,7 @@ from ersoko_desktop.packages.crypto import raw_public
 from ersoko_desktop.packages.manifest import MANIFEST_PATH, SIGNATURE_PATH
 from ersoko_desktop.packages.safezip import ZipLimits, open_zip
 from ersoko_desktop.services import keys
-from ersoko_desktop.services.packages import export_package, import_package, verify_package
+from ersoko_desktop.services.packages import export_package, import_package
 
 from . import hostile
 from .helpers import exchange_keys, fill_school, make_db
