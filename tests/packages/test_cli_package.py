@@ -1,0 +1,42 @@
+"""``ersoko package export|verify|import`` as scripts use them: exit codes and JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+
+from ersoko_desktop.db import session_scope
+
+from .helpers import exchange_keys, fill_school, make_db
+
+
+def test_cli_export_verify_import(cli, tmp_path):
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=4)
+    exchange_keys(school, muni, tmp_path, "s1")
+    school.dispose()
+    muni.dispose()
+    pkg = tmp_path / "S1.zip"
+    exported = cli("package", "export", "--out", str(pkg), "--period", "2024/25", "--format", "json",
+                   db=tmp_path / "s.sqlite")
+    assert exported.returncode == 0, exported.stderr
+    info = json.loads(exported.stdout)
+    assert (info["seq"], info["recipient"], info["period"], info["counts"]["results"]) == (1, "M1", "2024/25", 4)
+
+    bad = tmp_path / "bad.zip"
+    data = bytearray(pkg.read_bytes())
+    data[-30] ^= 0xFF  # the end-of-archive record
+    bad.write_bytes(bytes(data))
+    refused = cli("package", "verify", str(bad), "--format", "json", db=tmp_path / "m.sqlite")
+    assert refused.returncode == 2
+    report = json.loads(refused.stdout)
+    assert report["valid"] is False and "отклонён" in report["error"]
+
+    imported = cli("package", "import", str(pkg), "--format", "json", db=tmp_path / "m.sqlite")
+    assert imported.returncode == 0, imported.stderr
+    result = json.loads(imported.stdout)
+    assert result["status"] == "imported" and result["stats"]["results_inserted"] == 4
+
+    again = cli("package", "import", str(pkg), db=tmp_path / "m.sqlite")
+    assert again.returncode == 0 and "уже был импортирован" in again.stdout
