@@ -234,3 +234,23 @@ def test_municipality_cannot_alter_a_school_package_it_forwards(tmp_path):
     assert result.status == "refused"
     assert "nested/S1-1.zip" in result.message and "изменён после подписи" in result.message
     assert _count(region, ParticipantResult) == 0
+
+
+def test_trust_list_from_a_municipality_is_limited_to_its_own_schools(tmp_path):
+    from ersoko_desktop.services import keys
+
+    from .helpers import REGISTRY
+
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    region = make_db(tmp_path / "r.sqlite", "R", key=True)
+    foreign = make_db(tmp_path / "s3.sqlite", "S3", key=True)  # S3 belongs to M2
+    exchange_keys(foreign, muni, tmp_path, "s3")
+    exchange_keys(muni, region, tmp_path, "m1")
+    assert ("S3", "СОШ №3", "school", "M2") in REGISTRY
+    with session_scope(muni) as s:
+        export_trust_list(s, out=tmp_path / "trust.zip", recipient="R")
+    with session_scope(region) as s:
+        result = import_package(s, tmp_path / "trust.zip")
+    assert result.status == "refused" and "«S3»" in result.message
+    with session_scope(region) as s:
+        assert [k.org_code for k in keys.list_trusted(s)] == ["M1"]
