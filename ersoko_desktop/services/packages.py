@@ -19,8 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.engine import sqlite_path
-from ..db.migrate import backup_sqlite
+from ..db.backup import backup_engine
 from ..db.models import Organization, PackageLog, SigningKey, TrustedKey, utcnow
 from ..db.unique import insert_once
 from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
@@ -447,10 +446,7 @@ def _log(session: Session, *, direction: str, result: str, manifest: Manifest | 
 
 
 def _backup(session: Session) -> Path | None:
-    db_file = sqlite_path(str(session.get_bind().url))
-    if db_file is None or not db_file.exists():
-        return None
-    return backup_sqlite(db_file, "before-package-import")
+    return backup_engine(session.get_bind(), "before-import")
 
 
 def _keep(verified: _Verified) -> None:
