@@ -500,7 +500,7 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
             # On the regional server another analyst imported this very package while we verified it:
             # the unique index made us wait for them; now their import is visible here.
             try:
-                status = _replay_status(session, m, verified.sha256, path.name)
+                status = _replay_status(_Lookups(session, own), m, verified.sha256, path.name)
             except SecurityError as exc:
                 return _refused(session, path, exc, verified.report)
     if status == "duplicate":
