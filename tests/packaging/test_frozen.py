@@ -1,0 +1,99 @@
+"""The PyInstaller bundle builds and works from a folder whose path has Cyrillic and spaces
+(as on a school PC: C:\\Users\\Учитель\\Мои документы). Slow: it builds the whole bundle."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE = ".exe" if sys.platform == "win32" else ""
+
+
+@pytest.fixture(scope="module")
+def workspace():
+    parent = Path(tempfile.gettempdir()) / "Мои документы"
+    parent.mkdir(exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="ЕРСОКО сборка ", dir=parent))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def bundle(workspace) -> Path:
+    pytest.importorskip("PyInstaller", reason="нужен extra build: pip install '.[build]'")
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import build as build_script
+    finally:
+        sys.path.pop(0)
+    started = time.perf_counter()
+    # The PyInstaller cache under build/ makes a rebuild quick; the bundle goes into the Cyrillic path.
+    path = build_script.build(dist=workspace / "dist", work=ROOT / "build" / "pyinstaller-test")
+    seconds = time.perf_counter() - started
+    size = build_script.folder_size(path)
+    print(f"\nсборка: {seconds:.0f} с, размер папки: {size / 1e6:.0f} МБ ({path})")
+    return path
+
+
+def _env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "ERSOKO_DB"}
+    env["ERSOKO_HOME"] = str(home)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def test_bundle_layout(bundle):
+    internal = bundle / "_internal"
+    assert (bundle / f"ersoko-desktop{EXE}").is_file() and (bundle / f"ersoko{EXE}").is_file()
+    data = internal / "ersoko_desktop" / "_data"
+    assert (data / "resources" / "fonts" / "DejaVuSans.ttf").is_file()
+    assert (data / "resources" / "icons" / "ersoko.png").is_file()
+    assert (data / "forms").is_dir()
+    assert (internal / "ersoko_desktop" / "db" / "migrations" / "versions" / "0001_initial_schema.py").is_file()
+    names = [p.name for p in internal.rglob("*")]
+    for unwanted in ("QtWebEngine", "Qt6Quick", "libQt6Quick", "Qt6Qml", "libQt6Qml", "Qt3D", "QtMultimedia", "opengl32sw"):
+        assert not [n for n in names if n.startswith(unwanted)], unwanted
+
+
+def test_frozen_gui_self_test(bundle, workspace):
+    home = workspace / "данные пользователя"
+    started = time.perf_counter()
+    out = subprocess.run([str(bundle / f"ersoko-desktop{EXE}"), "--self-test"], cwd=workspace, env=_env(home),
+                         capture_output=True, text=True, encoding="utf-8", timeout=180)
+    print(f"\nхолодный запуск --self-test: {time.perf_counter() - started:.1f} с")
+    assert out.returncode == 0, out.stderr
+    assert "самопроверка пройдена" in out.stdout
+    assert not list((home / "logs").glob("crash-*.log"))
+
+
+def test_frozen_cli_init_demo(bundle, workspace):
+    home = workspace / "данные пользователя"
+    db = workspace / "база школы" / "ersoko.sqlite"
+    cli = [str(bundle / f"ersoko{EXE}"), "--db", str(db)]
+    out = subprocess.run(cli + ["init", "--demo"], cwd=workspace, env=_env(home), capture_output=True,
+                         text=True, encoding="utf-8", timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Демонстрационные данные: организаций 25" in out.stderr
+    out = subprocess.run(cli + ["org", "list", "--format", "json"], cwd=workspace, env=_env(home),
+                         capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert out.returncode == 0, out.stderr
+    orgs = json.loads(out.stdout)
+    # the demo region: 1 region, 2 municipalities, 22 schools
+    assert len(orgs) == 25
+    assert sorted({o["kind"] for o in orgs}) == ["municipality", "region", "school"]
+    # a second init migrates nothing and makes no second daily backup
+    out = subprocess.run(cli + ["init"], cwd=workspace, env=_env(home), capture_output=True, text=True,
+                         encoding="utf-8", timeout=120)
+    assert out.returncode == 0 and "в актуальном состоянии" in out.stderr
+    assert len(list((home / "backups").glob("ersoko-daily-*.sqlite"))) == 1
