@@ -4,7 +4,6 @@ a lock left by a killed program is taken over."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -56,7 +55,7 @@ def test_cli_refuses_while_another_copy_holds_the_database(holder, cli):
 
 def test_lock_of_a_killed_program_is_stale_and_taken_over(holder):
     db, proc = holder
-    proc.send_signal(signal.SIGKILL)
+    proc.kill()
     proc.wait()
     assert read_holder(lock_path(db)).pid == proc.pid  # the file is still there…
     lock = acquire(db)  # …but the OS lock died with the process
