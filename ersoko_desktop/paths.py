@@ -78,3 +78,8 @@ def resources_root() -> Traversable:
 
 def migrations_dir() -> Path:
     return Path(str(resources.files("ersoko_desktop.db") / "migrations"))
+
+
+def user_guide() -> Traversable:
+    """The Russian user guide (``docs/user-guide.md``; ``_data/docs`` in the wheel and bundle)."""
+    return _data_root() / "docs" / "user-guide.md"

@@ -26,7 +26,15 @@ def app_icon() -> QIcon:
 def ensure_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QGuiApplication
+
+        # Sharp text at 125 %/150 % Windows scaling instead of rounding to 100 %/200 %.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(sys.argv[:1])
+        from . import theme
+
+        theme.apply(app)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("ERSOKO")
@@ -124,6 +132,8 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
             ctx = open_demo_context()
 
     window = MainWindow(ctx)
+    if not self_test:
+        window.restore_window_state()
     window.show()
     if self_test:
         for page in window.visit_all_pages():

@@ -94,6 +94,10 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, row=i: self.nav.setCurrentRow(row))
             go_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Справка")
+        guide = QAction("Руководство пользователя", self)
+        guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.triggered.connect(self.show_user_guide)
+        help_menu.addAction(guide)
         about = QAction("О программе", self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
@@ -130,6 +134,35 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(row)
             yield self.stack.currentWidget()
         self.nav.setCurrentRow(0)
+
+    def show_user_guide(self) -> None:
+        from .dialogs.user_guide import UserGuideDialog
+
+        UserGuideDialog(self).show()
+
+    def _settings(self):
+        from PySide6.QtCore import QSettings
+
+        from ..paths import user_data_dir
+
+        # An INI file in the data folder (not the registry): travels with the data, private in tests.
+        return QSettings(str(user_data_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def restore_window_state(self) -> None:
+        settings = self._settings()
+        geometry = settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        row = settings.value("main/page", 0, type=int)
+        if 0 <= row < len(PAGES):
+            self.nav.setCurrentRow(row)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        settings = self._settings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/page", self.nav.currentRow())
+        settings.sync()
+        super().closeEvent(event)
 
     def show_backups(self) -> None:
         from .dialogs.backups import BackupsDialog
