@@ -23,8 +23,7 @@ QMainWindow, QDialog {{ background: {WINDOW}; }}
 QToolTip {{ background: #fffbe6; color: {TEXT}; border: 1px solid #e5d9a6; padding: 4px 6px; }}
 
 QPushButton {{
-    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px;
-    padding: 6px 14px; min-height: 20px;
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 5px; padding: 4px 8px;
 }}
 QPushButton:hover {{ background: #eef2f7; border-color: #b9c2cd; }}
 QPushButton:pressed {{ background: #e2e8f0; }}
@@ -35,14 +34,12 @@ QPushButton:default, QPushButton[accent="true"] {{
 QPushButton:default:hover, QPushButton[accent="true"]:hover {{ background: {ACCENT_DARK}; }}
 QPushButton:disabled {{ color: #9aa5b1; background: #f1f3f5; border-color: #e4e7eb; }}
 
-QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QPlainTextEdit, QTextEdit {{
-    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px; padding: 4px 6px;
+/* Combo boxes, spin boxes and date edits keep Fusion's own drawing: pages size them tightly. */
+QLineEdit, QPlainTextEdit, QTextEdit {{
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 5px; padding: 2px 4px;
     selection-background-color: {SELECTION}; selection-color: {TEXT};
 }}
-QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus,
-QPlainTextEdit:focus, QTextEdit:focus {{ border: 1px solid {ACCENT}; }}
-QComboBox QAbstractItemView {{ background: {SURFACE}; border: 1px solid {BORDER};
-    selection-background-color: {SELECTION}; selection-color: {TEXT}; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 1px solid {ACCENT}; }}
 
 QTableView, QTreeView, QListView, QTableWidget, QTreeWidget {{
     background: {SURFACE}; alternate-background-color: #f8fafc; border: 1px solid {BORDER};
