@@ -76,13 +76,17 @@ def read_text_table(path: Path, data: bytes | None = None) -> TableFile:
     return TableFile(path=path, sheets=[Sheet(path.stem, rows)], encoding=encoding, delimiter=delimiter)
 
 
-def read_excel_table(path: Path) -> TableFile:
+def _open_workbook(path: Path):
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise InputError(f"Файл «{path.name}» не читается как книга Excel: {exc}") from exc
+
+
+def read_excel_table(path: Path) -> TableFile:
+    wb = _open_workbook(path)
     sheets = []
     for name in wb.sheet_names:
         sheets.append(Sheet(name, [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]))
@@ -164,12 +168,7 @@ def open_rows(path: str | Path) -> RowSource:
         raise InputError(f"Файл «{path}» не найден.")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            wb = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
-            raise InputError(f"Файл «{path.name}» не читается как книга Excel: {exc}") from exc
+        wb = _open_workbook(path)
         return RowSource(path, list(wb.sheet_names), _workbook=wb)
     if suffix in CSV_SUFFIXES or suffix == "":
         text, encoding = decode_text(path.read_bytes(), path.name)

@@ -114,19 +114,18 @@ def parse_date(text: Any) -> dt.date | None:
         return text.date()
     if isinstance(text, dt.date):
         return text
-    m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(20\d\d)\b", clean(text))
-    if m:
-        try:
-            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        except ValueError:
-            return None
-    m = re.search(r"\b(20\d\d)-(\d{2})-(\d{2})\b", clean(text))
-    if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    return None
+    s = clean(text)
+    m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(20\d\d)\b", s)
+    parts = (m.group(3), m.group(2), m.group(1)) if m else None
+    m = re.search(r"\b(20\d\d)-(\d{2})-(\d{2})\b", s)
+    if parts is None and m:
+        parts = (m.group(1), m.group(2), m.group(3))
+    if parts is None:
+        return None
+    try:
+        return dt.date(*(int(p) for p in parts))
+    except ValueError:
+        return None  # «31.02.2024» is not a date; the year is not guessed from it either
 
 
 def _keyed(attr: str, value: Any, where: str, out: Candidates) -> None:

@@ -498,6 +498,7 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
         _parse_chunk(chunk, done + 1, layout, cols, diags)
         done += len(chunk)
         progress.step(0.05 + 0.45 * min(1.0, done / total), f"Прочитано строк: {done:,}".replace(",", " "))
+    rows_iter = None  # frees the workbook's cells (calamine holds the whole sheet) before writing
     report.skipped = cols.skipped + cols.empty_results
     if cols.empty_results:
         report.warnings.append(Diagnostic(
@@ -816,7 +817,7 @@ class _Plan:
     imported: int = 0
     replaced: int = 0
     unchanged: int = 0
-    task_scores: list[list[Any]] = field(default_factory=list)
+    scores: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # in the spec's task order
 
 
 def _task_score_lists(scores: np.ndarray) -> list[list[Any]]:
@@ -856,9 +857,8 @@ def _plan(session: Session, procedure: Procedure | None, d: _Data, school_ids: n
     uniq_ids, first_idx = np.unique(school_ids, return_index=True)
     schools = {int(s): d.school[i] for s, i in zip(uniq_ids, first_idx)}
     order = _task_order(layout, spec_choice[0])
-    scores = d.scores[:, order] if order is not None else d.scores
     plan = _Plan(schools, school_ids, np.ones(len(d), dtype=bool), {}, set())
-    plan.task_scores = _task_score_lists(scores)
+    plan.scores = d.scores[:, order] if order is not None else d.scores
     stored: dict[int, int] = {}
     if procedure is not None:
         stored = dict(session.execute(
@@ -873,8 +873,9 @@ def _plan(session: Session, procedure: Procedure | None, d: _Data, school_ids: n
     code = d.code.tolist()
     for sid, count in stored.items():
         rows_s = np.flatnonzero(school_ids == sid)
-        new = {(code[i], klass[i], variant[i], tuple(plan.task_scores[i]), primary[i], mark[i], journal[i], gender[i])
-               for i in rows_s}
+        lists = _task_score_lists(plan.scores[rows_s])
+        new = {(code[i], klass[i], variant[i], tuple(lists[k]), primary[i], mark[i], journal[i], gender[i])
+               for k, i in enumerate(rows_s.tolist())}
         old = {(r.participant_code, r.class_letter, r.variant, tuple(r.task_scores or []),
                 r.primary_score, r.mark, r.journal_mark, r.gender)
                for r in session.execute(select(
@@ -958,11 +959,11 @@ def _write(session: Session, path: Path, report: ImportReport, procedure: Proced
         klass, variant = _opt_text(d.klass[part]), _opt_text(d.variant[part])
         primary, mark, journal = _opt_float(d.primary[part]), _opt_int(d.mark[part]), _opt_int(d.journal[part])
         gender = d.gender[part].tolist()
-        scores = plan.task_scores
+        scores = _task_score_lists(plan.scores[part])
         rows = [{"procedure_id": pid, "school_id": sid[k], "participant_code": code[k], "class_letter": klass[k],
-                 "variant": variant[k], "task_scores": scores[i], "primary_score": primary[k], "mark": mark[k],
+                 "variant": variant[k], "task_scores": scores[k], "primary_score": primary[k], "mark": mark[k],
                  "journal_mark": journal[k], "gender": gender[k], "batch_id": bid}
-                for k, i in enumerate(part.tolist())]
+                for k in range(len(part))]
         bulk_insert(session, table, rows)
         progress.step(0.65 + 0.35 * min(1.0, (start + len(part)) / len(idx)),
                       f"Записано строк: {start + len(part):,}".replace(",", " "))

@@ -180,6 +180,161 @@ def bench_file(rows: int = ROWS) -> Path:
     return path
 
 
-if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--generate-only":
-    bench_file()
-    sys.exit(0)
+def _reset_peak_rss() -> None:
+    """Linux lets a process reset its high-water mark, so each stage gets its own peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mib() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _template_db(folder: Path) -> Path:
+    """A migrated database with the 300 schools and the procedure (with its spec) of the file."""
+    from ersoko_desktop.db import open_database, session_scope
+    from ersoko_desktop.db.models import Organization, Procedure
+
+    path = folder / "template.sqlite"
+    engine = open_database(str(path))
+    with session_scope(engine) as s:
+        region = Organization(code="08", name="Регион", kind="region")
+        muni = Organization(code="0800", name="Муниципалитет", kind="municipality", parent=region)
+        s.add_all([region, muni])
+        s.add_all([Organization(code=school_code(i), name=f"Школа {i + 1}", kind="school", parent=muni)
+                   for i in range(SCHOOLS)])
+        s.add(Procedure(kind="VPR", subject="Математика", grade=8, year=2024, spec=bench_spec()))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _copy_db(template: Path, name: str) -> Path:
+    import shutil
+
+    target = template.with_name(name)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    shutil.copy(template, target)
+    return target
+
+
+def run_naive(path: Path, folder: Path, nrows: int | None) -> tuple[float, int]:
+    """(a) pandas.read_excel(engine="openpyxl") + DataFrame.to_sql, nothing checked."""
+    import pandas as pd
+
+    db = folder / "naive.sqlite"
+    db.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    frame = pd.read_excel(path, engine="openpyxl", skiprows=len(TITLE), nrows=nrows)
+    conn = sqlite3.connect(db)
+    frame.to_sql("results", conn, index=False)
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - t0, len(frame)
+
+
+def run_floor(path: Path, db: Path) -> tuple[float, int]:
+    """(b) calamine rows → sqlite3.executemany into participant_result, no validation at all."""
+    from python_calamine import CalamineWorkbook
+
+    conn = sqlite3.connect(db)
+    schools = dict(conn.execute("SELECT code, id FROM organization"))
+    (proc_id,) = conn.execute("SELECT id FROM procedure").fetchone()
+    t0 = time.perf_counter()
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    rows = sheet.iter_rows()
+    for _ in range(len(TITLE) + 1):
+        next(rows)
+    dumps = json.dumps
+    data = ((proc_id, schools[r[0]], r[1], r[2], r[3], dumps(r[5:5 + TASKS]), r[25], r[26], r[27], r[4], None)
+            for r in rows)
+    cur = conn.executemany(
+        "INSERT INTO participant_result (procedure_id, school_id, participant_code, class_letter, variant, "
+        "task_scores, primary_score, mark, journal_mark, gender, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)", data)
+    conn.commit()
+    elapsed = time.perf_counter() - t0
+    count = cur.rowcount
+    conn.close()
+    return elapsed, count
+
+
+def run_ours(path: Path, db: Path) -> tuple[float, int]:
+    """(c) services.results_import.import_results: every check on, one transaction."""
+    from ersoko_desktop.db import open_database, session_scope
+    from ersoko_desktop.services.results_import import import_results
+
+    engine = open_database(str(db))
+    t0 = time.perf_counter()
+    with session_scope(engine) as session:
+        report = import_results(session, path)
+    elapsed = time.perf_counter() - t0
+    engine.dispose()
+    assert report.errors == [] and report.imported == ROWS if path.name.endswith(f"_{ROWS}.xlsx") else True
+    return elapsed, report.imported
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--full-baseline", action="store_true", help="run the naive baseline on the whole file")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("ERSOKO_HOME", str(cache_dir() / "home"))
+    path = bench_file(args.rows)
+    folder = Path(tempfile.mkdtemp(prefix="ersoko-bench-"))
+    template = _template_db(folder)
+    results = {}
+
+    _reset_peak_rss()
+    t, n = run_floor(path, _copy_db(template, "floor.sqlite"))
+    results["floor"] = (t, n, _peak_rss_mib())
+    _reset_peak_rss()
+    t, n = run_ours(path, _copy_db(template, "ours.sqlite"))
+    results["ours"] = (t, n, _peak_rss_mib())
+    _reset_peak_rss()
+    subset = None if args.full_baseline or args.rows <= SUBSET else SUBSET
+    t, n = run_naive(path, folder, subset)
+    naive_full = t * (args.rows / n) if subset else t
+    results["naive"] = (naive_full, n, _peak_rss_mib())
+
+    note = (f" (измерено на {n:,} строках за {t:.1f} с, пересчитано линейно на {args.rows:,})" if subset else "")
+    print(f"Импорт {args.rows:,} строк ВПР ({TASKS} заданий, {SCHOOLS} школ), файл {path.name}, "
+          f"{path.stat().st_size / 2**20:.0f} МиБ")
+    for key, label in (("naive", "(a) pandas.read_excel(openpyxl) + to_sql"),
+                       ("floor", "(b) calamine → sqlite3.executemany (пол)"),
+                       ("ours", "(c) results_import.import_results")):
+        secs, _, rss = results[key]
+        print(f"  {label:<45} {secs:8.1f} с  {args.rows / secs:>10,.0f} строк/с  пик RSS {rss:7.0f} МиБ"
+              + (note if key == "naive" else ""))
+    speedup = results["naive"][0] / results["ours"][0]
+    vs_floor = results["ours"][0] / results["floor"][0]
+    print(f"  (c) быстрее (a) в {speedup:.1f} раза (цель ≥ 5); (c)/(b) = {vs_floor:.2f} (цель ≤ 2); "
+          f"пик RSS (c) {results['ours'][2]:.0f} МиБ (цель < 1536)")
+    return {"naive_s": results["naive"][0], "floor_s": results["floor"][0], "ours_s": results["ours"][0],
+            "speedup_vs_naive": speedup, "ours_over_floor": vs_floor, "ours_peak_rss_mib": results["ours"][2],
+            "naive_extrapolated": bool(subset)}
+
+
+@pytest.mark.benchmark
+def test_results_import_benchmark():
+    figures = main([])
+    print(figures)
+    assert figures["ours_s"] > 0  # the figures are for reading, not for asserting a speed
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--generate-only"]:
+        bench_file()
+    else:
+        main()
