@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.services.results_files import (
-    FULL, MATH5_TITLE, SCHOOLS, SEVEN, math5_header, math5_row, write_csv, write_xlsx,
+    FULL, MATH5_TITLE, SCHOOLS, SEVEN, add_registry, math5_header, math5_row, write_csv, write_xlsx,
 )
 
 S1, S2, _ = SCHOOLS
@@ -16,16 +16,13 @@ KEYS = ["file", "encoding", "procedure", "subject", "grade", "year", "imported",
 
 
 @pytest.fixture
-def db(tmp_path, cli):
-    registry = write_csv(tmp_path / "reg.csv", [["Код", "Наименование", "Тип", "Код вышестоящей"],
-                                                ["08", "Республика", "регион", ""],
-                                                ["0801", "Район", "муниципалитет", "08"],
-                                                [S1, "Школа 1", "школа", "0801"],
-                                                [S2, "Школа 2", "школа", "0801"]])
-    path = tmp_path / "cli.sqlite"
-    assert cli("init", db=path).returncode == 0
-    assert cli("org", "import", str(registry), db=path).returncode == 0
-    return path
+def db(engine, db_path):
+    """A migrated database with the registry (built in-process: the CLI under test is the import)."""
+    from ersoko_desktop.db import session_scope
+
+    with session_scope(engine) as s:
+        add_registry(s)
+    return db_path
 
 
 def test_json_report_dry_run_then_import_then_same_file(cli, db, tmp_path):

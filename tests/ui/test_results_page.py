@@ -86,11 +86,11 @@ def test_wizard_options_reach_the_service(qtbot, ctx, tmp_path):
 
 
 def test_cancel_in_the_worker_leaves_the_database_unchanged(qtbot, ctx, tmp_path, monkeypatch):
-    monkeypatch.setattr(ri, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(ri, "CHUNK_ROWS", 50)
     messages = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: messages.append(a[2]))
     path = write_xlsx(tmp_path / "big.xlsx", [*MATH5_TITLE, math5_header(),
-                                              *[math5_row(S1, str(i), SEVEN, 7, 3, 3) for i in range(6000)]])
+                                              *[math5_row(S1, str(i), SEVEN, 7, 3, 3) for i in range(1500)]])
     page = Page(ctx)
     qtbot.addWidget(page)
     dialog = page.open_import(path)
