@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -157,6 +158,8 @@ class ImportDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setMinimumHeight(84)  # a stacked page does not grow a word-wrapped label by itself
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.summary)
         self.problems = QTableWidget(0, 4)
         self.problems.setHorizontalHeaderLabels(["", "Строка", "Столбец", "Сообщение"])
@@ -218,7 +221,11 @@ class ImportDialog(QDialog):
         self.problems.setRowCount(len(problems))
         for i, (kind, d) in enumerate(problems):
             for j, value in enumerate((kind, "" if d.row is None else str(d.row), d.column or "", d.message)):
-                self.problems.setItem(i, j, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                if kind == "Ошибка":
+                    item.setForeground(QColor("#b00020"))
+                self.problems.setItem(i, j, item)
+        self.problems.resizeColumnToContents(0)
         self.problems.resizeRowsToContents()
         self.import_button.setEnabled(not done and not r.errors and not r.already_imported
                                       and (r.imported + r.replaced) > 0)
