@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,19 +27,26 @@ from sqlalchemy.orm import Session
 from ..db.bulk import bulk_insert
 from ..db.models import ImportBatch, Organization, ParticipantResult, Procedure
 from ..domain import procedure_attrs as attrs
-from ..domain.headers import FIELD_TITLES, Column, classify, clean, is_maxima_label, is_task_group_label
+from ..domain.headers import clean
 from ..domain.procedure_spec import Spec, misfit, parse_spec
+from ..domain.results_table import (
+    HEADER_SEARCH_ROWS,
+    DiagnosticSink,
+    Layout,
+    ParsedColumns,
+    ResultRows,
+    chunks,
+    duplicate_columns,
+    find_layout,
+    parse_chunk,
+)
 from ..errors import Diagnostic, InputError
 from ..progress import Progress
 from ..tabular import RowSource, open_rows
 from . import audit
 from .procedure_specs import spec_for
 
-HEADER_SEARCH_ROWS = 15
-CHUNK_ROWS = 50_000
-DIAGNOSTICS_PER_KIND = 100
-NOT_DONE = frozenset({"", "-", "–", "—", "x", "х", "н/в", "нв", "н"})
-_NOT_PARTICIPATED = re.compile(r"^(?:не\s*участв|неявк|отсутств|не\s*писал|не\s*явил|освобожд)")
+CHUNK_ROWS = 20_000  # rows parsed and written per step: bounded memory, a cancel point each time
 _GENDERS = {"м": "М", "муж": "М", "мужской": "М", "m": "М", "ж": "Ж", "жен": "Ж", "женский": "Ж", "f": "Ж", "w": "Ж"}
 
 
@@ -104,280 +110,6 @@ class ResultsRejected(InputError):
         self.report = report
 
 
-class _Diagnostics:
-    """Located problems, at most DIAGNOSTICS_PER_KIND listed per kind (a million bad rows stay readable)."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.items: list[Diagnostic] = []
-        self._counts: dict[str, int] = {}
-        self._columns: dict[str, str | None] = {}
-
-    def add(self, kind: str, message: str, row: int | None = None, column: str | None = None) -> None:
-        n = self._counts.get(kind, 0)
-        self._counts[kind] = n + 1
-        self._columns.setdefault(kind, column)
-        if n < DIAGNOSTICS_PER_KIND:
-            self.items.append(Diagnostic(message, row, column, self.file))
-
-    def add_rows(self, kind: str, rows: np.ndarray, column: str | None, message_for) -> None:
-        """One diagnostic per row index in ``rows`` (message_for(i) builds the text), capped."""
-        total = len(rows)
-        if not total:
-            return
-        listed = max(0, DIAGNOSTICS_PER_KIND - self._counts.get(kind, 0))
-        for i in rows[:listed]:
-            self.items.append(Diagnostic(*message_for(int(i)), column=column, file=self.file))
-        self._counts[kind] = self._counts.get(kind, 0) + total
-        self._columns.setdefault(kind, column)
-
-    def finish(self) -> list[Diagnostic]:
-        out = list(self.items)
-        for kind, n in self._counts.items():
-            if n > DIAGNOSTICS_PER_KIND:
-                out.append(Diagnostic(f"… и ещё {n - DIAGNOSTICS_PER_KIND} строк с такой же проблемой ({kind})",
-                                      None, self._columns.get(kind), self.file))
-        return out
-
-
-# --------------------------------------------------------------------------------------------
-# Layout: where the header is, which column is what.
-
-
-@dataclass
-class Layout:
-    sheet_index: int
-    sheet_name: str
-    header_row: int  # 0-based index in the sheet's rows
-    data_start: int  # 0-based index of the first data row
-    columns: list[Column]
-    title_rows: list[list[Any]]
-    maxima: dict[str, float] | None = None
-    maxima_row: int | None = None
-
-    def first(self, field_name: str) -> Column | None:
-        return next((c for c in self.columns if c.field == field_name), None)
-
-    @property
-    def tasks(self) -> list[Column]:
-        return [c for c in self.columns if c.field == "task"]
-
-
-def _row_fields(row: list[Any]) -> list[Column]:
-    return [classify(j, cell) for j, cell in enumerate(row) if clean(cell)]
-
-
-def _is_header(cols: list[Column]) -> bool:
-    fields = {c.field for c in cols}
-    return "participant_code" in fields and bool(fields & {"task", "primary_score", "mark"})
-
-
-def _find_layout(head: list[list[Any]], sheet_index: int, sheet_name: str) -> Layout | None:
-    for i, row in enumerate(head[:HEADER_SEARCH_ROWS]):
-        cols = _row_fields(row)
-        if not _is_header(cols):
-            continue
-        # A second header row with task numbers under a merged «Баллы за задания».
-        start = i + 1
-        if start < len(head):
-            sub = head[start]
-            by_index = {c.index: c for c in cols}
-            code_col = next(c.index for c in cols if c.field == "participant_code")
-            extra = [classify(j, cell) for j, cell in enumerate(sub) if clean(cell)
-                     and (j not in by_index or is_task_group_label(by_index[j].header) or by_index[j].field == "unknown")]
-            extra_tasks = [c for c in extra if c.field == "task"]
-            if (code_col >= len(sub) or not clean(sub[code_col])) and len(extra_tasks) >= 2:
-                keep = [c for c in cols if c.index not in {t.index for t in extra_tasks}
-                        and not is_task_group_label(c.header)]
-                cols = sorted(keep + extra_tasks, key=lambda c: c.index)
-                start += 1
-        layout = Layout(sheet_index, sheet_name, i, start, cols, head[:i])
-        # A row of task maxima right under the header («Максимальный балл»).
-        if start < len(head) and any(is_maxima_label(c) for c in head[start]):
-            maxima_row = head[start]
-            maxima = {}
-            for t in layout.tasks:
-                value = maxima_row[t.index] if t.index < len(maxima_row) else None
-                try:
-                    maxima[t.task_id] = float(str(value).replace(",", "."))
-                except (TypeError, ValueError):
-                    pass
-            layout.maxima = maxima or None
-            layout.maxima_row = start
-            layout.data_start = start + 1
-        return layout
-    return None
-
-
-def _duplicate_columns(layout: Layout, file: str) -> list[Diagnostic]:
-    errors = []
-    seen: dict[tuple[str, str | None], Column] = {}
-    for c in layout.columns:
-        if c.field in ("unknown", "name"):
-            continue
-        key = (c.field, c.task_id)
-        if key in seen:
-            what = f"задание {c.task_id}" if c.field == "task" else f"«{FIELD_TITLES[c.field]}»"
-            errors.append(Diagnostic(f"два столбца для {what}: «{seen[key].header}» и «{c.header}»",
-                                     layout.header_row + 1, c.header, file))
-        else:
-            seen[key] = c
-    return errors
-
-
-# --------------------------------------------------------------------------------------------
-# Chunk parsing: rows → column arrays.
-
-
-@dataclass
-class _Columns:
-    """Parsed data rows of the whole file (only rows with results; skipped rows are counted)."""
-
-    rownum: list[np.ndarray] = field(default_factory=list)
-    school: list[np.ndarray] = field(default_factory=list)
-    code: list[np.ndarray] = field(default_factory=list)
-    klass: list[np.ndarray] = field(default_factory=list)
-    variant: list[np.ndarray] = field(default_factory=list)
-    gender: list[np.ndarray] = field(default_factory=list)
-    scores: list[np.ndarray] = field(default_factory=list)
-    primary: list[np.ndarray] = field(default_factory=list)
-    mark: list[np.ndarray] = field(default_factory=list)
-    journal: list[np.ndarray] = field(default_factory=list)
-    skipped: int = 0
-    empty_results: int = 0
-
-
-def _text_column(values: np.ndarray) -> np.ndarray:
-    """Cells as text (whole floats without «.0»); the conversion runs once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([clean(u) for u in uniques] + [""], dtype=object)
-    return mapped[codes]  # code -1 picks the trailing ""
-
-
-def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(floats with NaN for blank/«-»/«х», mask of cells that are not numbers, mask of «не участвовал»)."""
-    num = np.array(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), dtype=float)
-    bad = np.zeros(len(values), dtype=bool)
-    absent = np.zeros(len(values), dtype=bool)
-    nan_idx = np.flatnonzero(np.isnan(num))
-    if len(nan_idx):
-        rest = values[nan_idx]
-        filled = nan_idx[(rest != "") & pd.notna(rest)]
-        for i in filled:
-            text = clean(values[i]).lower()
-            if text in NOT_DONE:
-                continue
-            try:
-                value = float(text.replace(",", ".").replace(" ", ""))
-            except ValueError:
-                value = None
-            if value is not None:
-                num[i] = value
-            elif _NOT_PARTICIPATED.match(text):
-                absent[i] = True
-            else:
-                bad[i] = True
-    return num, bad, absent
-
-
-def _parse_chunk(rows: list[list[Any]], first_rownum: int, layout: Layout, out: _Columns,
-                 diags: _Diagnostics) -> None:
-    width = max(c.index for c in layout.columns) + 1
-    frame = pd.DataFrame(rows, dtype=object)
-    if frame.shape[1] < width:
-        for j in range(frame.shape[1], width):
-            frame[j] = ""
-    n = len(frame)
-    rownum = np.arange(first_rownum, first_rownum + n)
-    data = frame.to_numpy(dtype=object, copy=True)
-    data[pd.isna(data)] = ""
-
-    blank = (data == "").all(axis=1)
-    absent = np.zeros(n, dtype=bool)
-    for c in layout.columns:
-        if c.field == "unknown":
-            texts = _text_column(data[:, c.index])
-            low = pd.Series(texts).str.lower()
-            absent |= low.str.match(_NOT_PARTICIPATED.pattern).to_numpy(dtype=bool)
-
-    def numeric(col: Column | None) -> tuple[np.ndarray, np.ndarray]:
-        if col is None:
-            return np.full(n, np.nan), np.zeros(n, dtype=bool)
-        num, bad, abs_ = _numeric(data[:, col.index])
-        absent[:] |= abs_
-        return num, bad
-
-    tasks = layout.tasks
-    if tasks:
-        block = data[:, [t.index for t in tasks]]
-        num, bad, abs_ = _numeric(block.ravel())
-        scores = num.reshape(n, len(tasks))
-        bad_scores = bad.reshape(n, len(tasks))
-        absent |= abs_.reshape(n, len(tasks)).any(axis=1)
-    else:
-        scores = np.empty((n, 0))
-        bad_scores = np.zeros((n, 0), dtype=bool)
-    primary, bad_primary = numeric(layout.first("primary_score"))
-    mark, bad_mark = numeric(layout.first("mark"))
-    journal, bad_journal = numeric(layout.first("journal_mark"))
-
-    keep = ~(blank | absent)
-    has_result = (~np.isnan(scores)).any(axis=1) | ~np.isnan(primary) | ~np.isnan(mark) | bad_scores.any(axis=1) \
-        | bad_primary | bad_mark
-    out.skipped += int((~keep).sum())
-    no_result = keep & ~has_result
-    out.empty_results += int(no_result.sum())
-    keep &= has_result
-    if not keep.any():
-        return
-
-    idx = np.flatnonzero(keep)
-
-    def report_bad(mask: np.ndarray, col: Column, what: str) -> None:
-        rows_bad = np.flatnonzero(mask[idx])
-        diags.add_rows("не число", idx[rows_bad], col.header,
-                       lambda i: (f"{what}: «{clean(data[i, col.index])}» — не число (ожидалось число или пусто)",
-                                  int(rownum[i])))
-
-    for k, t in enumerate(tasks):
-        report_bad(bad_scores[:, k], t, f"балл за задание {t.task_id}")
-    for col, mask, what in ((layout.first("primary_score"), bad_primary, "первичный балл"),
-                            (layout.first("mark"), bad_mark, "отметка"),
-                            (layout.first("journal_mark"), bad_journal, "отметка по журналу")):
-        if col is not None:
-            report_bad(mask, col, what)
-
-    def text(field_name: str) -> np.ndarray:
-        col = layout.first(field_name)
-        return _text_column(data[idx, col.index]) if col is not None else np.full(len(idx), "", dtype=object)
-
-    out.rownum.append(rownum[idx])
-    out.school.append(text("school_code"))
-    out.code.append(text("participant_code"))
-    klass, letter = text("class_letter"), text("letter")
-    if layout.first("letter") is not None:
-        klass = np.array([k + l if l and not k.endswith(l) else k for k, l in zip(klass.tolist(), letter.tolist())],
-                         dtype=object)
-    out.klass.append(klass)
-    out.variant.append(text("variant"))
-    out.gender.append(text("gender"))
-    out.scores.append(scores[idx])
-    out.primary.append(primary[idx])
-    out.mark.append(mark[idx])
-    out.journal.append(journal[idx])
-
-
-def _chunks(it: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    batch: list[list[Any]] = []
-    for row in it:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 # --------------------------------------------------------------------------------------------
 # The service.
 
@@ -417,49 +149,27 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
     report.sha256 = file_sha256(path)
     progress.step(0.01, "Поиск заголовка таблицы")
 
-    layout, rows_iter, total_rows, seen = None, None, None, None
-    any_data = False
-    extra_sheets: list[str] = []
-    for index, name in enumerate(source.sheet_names):
-        it, height = source.rows(index)
-        head = []
-        for row in it:
-            head.append(list(row))
-            if len(head) >= HEADER_SEARCH_ROWS + 2:
-                break
-        if any(clean(c) for r in head for c in r):
-            any_data = True
-        if layout is None:
-            layout = _find_layout(head, index, name)
-            if layout is None:
-                best = max(head, key=lambda r: sum(1 for c in r if clean(c)), default=[])
-                if seen is None or sum(1 for c in best if clean(c)) > len(seen[1]):
-                    seen = (name, [clean(c) for c in best if clean(c)], head.index(best) + 1 if best else None)
-                continue
-            rows_iter = _with_head(head[layout.data_start:], it)
-            first_data = layout.data_start + 1
-            total_rows = height
-        elif any(clean(c) for r in head for c in r):
-            extra_sheets.append(name)
-    if not any_data:
+    found = _locate(source)
+    if not found.any_data:
         report.errors.append(Diagnostic("файл пустой: нет ни одной заполненной ячейки", file=path.name))
         raise ResultsRejected(report)
-    if layout is None:
+    if found.layout is None:
         expected = "«Код участника» (или «Код», «№ участника») и задания («1», «2», «3(1)», «Задание 1», «К1») " \
                    "или «Первичный балл» / «Отметка»; для сводки по школам — «Код ОО» или «Логин ОО»"
-        sheet_name, cells, rownum = seen or ("", [], None)
+        sheet_name, cells, rownum = found.seen or ("", [], None)
         report.errors.append(Diagnostic(
             f"не найдена строка заголовка в первых {HEADER_SEARCH_ROWS} строках. Ожидались столбцы: {expected}. "
             f"Найдено (лист «{sheet_name}»): {', '.join(f'«{c}»' for c in cells[:20]) or 'ничего'}",
             rownum, None, path.name))
         raise ResultsRejected(report)
+    layout, extra_sheets = found.layout, found.extra_sheets
     report.sheet = layout.sheet_name
     if extra_sheets:
         report.warnings.append(Diagnostic(
             f"загружен только лист «{layout.sheet_name}»; листы {', '.join(f'«{s}»' for s in extra_sheets)} "
             "не загружены (загрузите их отдельными файлами)", file=path.name))
 
-    report.errors += _duplicate_columns(layout, path.name)
+    report.errors += duplicate_columns(layout, path.name)
     unknown = [c.header for c in layout.columns if c.field == "unknown"]
     if unknown:
         report.warnings.append(Diagnostic(
@@ -490,15 +200,16 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
         return report
 
     # ---- read and parse every data row
-    diags = _Diagnostics(path.name)
-    cols = _Columns()
+    diags = DiagnosticSink(path.name)
+    cols = ParsedColumns()
     done = layout.data_start
-    total = max(total_rows or 0, done + 1)
-    for chunk in _chunks(rows_iter, CHUNK_ROWS):
-        _parse_chunk(chunk, done + 1, layout, cols, diags)
+    total = max(found.total_rows, done + 1)
+    rows_iter, found = found.rows, None  # the workbook's cells are freed once the rows are read
+    for chunk in chunks(rows_iter, CHUNK_ROWS):
+        parse_chunk(chunk, done + 1, layout, cols, diags)
         done += len(chunk)
         progress.step(0.05 + 0.45 * min(1.0, done / total), f"Прочитано строк: {done:,}".replace(",", " "))
-    rows_iter = None  # frees the workbook's cells (calamine holds the whole sheet) before writing
+    rows_iter = chunk = None
     report.skipped = cols.skipped + cols.empty_results
     if cols.empty_results:
         report.warnings.append(Diagnostic(
@@ -508,11 +219,12 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
         report.errors.append(Diagnostic("в файле нет ни одной строки с результатами", layout.data_start + 1, None,
                                         path.name))
         raise ResultsRejected(report)
-    data = _Data.concat(cols)
+    data = ResultRows.concat(cols)
+    cols = None  # the per-chunk arrays, now copied into ``data``
     progress.step(0.55, "Проверка значений")
 
     spec = _choose_spec(procedure, layout, report, kind, subject, grade, year, path.name)
-    warn = _Diagnostics(path.name)
+    warn = DiagnosticSink(path.name)
     school_ids = _check(session, data, layout, spec, options, title_school, diags, warn, report)
     report.errors += diags.finish()
     report.warnings += warn.finish()
@@ -531,6 +243,45 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
     _write(session, path, report, procedure, (kind, subject, grade, year, date), spec, data, plan, layout, progress)
     progress.step(1.0, "Готово")
     return report
+
+
+@dataclass
+class _Located:
+    """Where the results table is: the first sheet whose header is recognised."""
+
+    layout: Layout | None = None
+    rows: Iterator[list[Any]] | None = None  # data rows of that sheet, from layout.data_start
+    total_rows: int = 0
+    any_data: bool = False
+    seen: tuple[str, list[str], int | None] | None = None  # the fullest row seen, for «header not found»
+    extra_sheets: list[str] = field(default_factory=list)
+
+
+def _locate(source: RowSource) -> _Located:
+    found = _Located()
+    for index, name in enumerate(source.sheet_names):
+        it, height = source.rows(index)
+        head = []
+        for row in it:
+            head.append(list(row))
+            if len(head) >= HEADER_SEARCH_ROWS + 2:
+                break
+        filled = any(clean(c) for r in head for c in r)
+        found.any_data |= filled
+        if found.layout is not None:
+            if filled:
+                found.extra_sheets.append(name)
+            continue
+        found.layout = find_layout(head, index, name)
+        if found.layout is None:
+            best = max(head, key=lambda r: sum(1 for c in r if clean(c)), default=[])
+            cells = [clean(c) for c in best if clean(c)]
+            if found.seen is None or len(cells) > len(found.seen[1]):
+                found.seen = (name, cells, head.index(best) + 1 if best else None)
+            continue
+        found.rows = _with_head(head[found.layout.data_start:], it)
+        found.total_rows = height or 0
+    return found
 
 
 def _with_head(head: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -610,29 +361,6 @@ def _same_file_already_imported(session: Session, procedure: Procedure, report: 
 # Validation on whole columns.
 
 
-@dataclass
-class _Data:
-    rownum: np.ndarray
-    school: np.ndarray
-    code: np.ndarray
-    klass: np.ndarray
-    variant: np.ndarray
-    gender: np.ndarray
-    scores: np.ndarray
-    primary: np.ndarray
-    mark: np.ndarray
-    journal: np.ndarray
-
-    @classmethod
-    def concat(cls, c: _Columns) -> "_Data":
-        return cls(*(np.concatenate(getattr(c, name)) for name in
-                     ("rownum", "school", "code", "klass", "variant", "gender", "scores", "primary", "mark",
-                      "journal")))
-
-    def __len__(self) -> int:
-        return len(self.rownum)
-
-
 def _choose_spec(procedure: Procedure | None, layout: Layout, report: ImportReport, kind: str, subject: str,
                  grade: int, year: int, file: str) -> tuple[Spec | None, str, bool]:
     """(spec, where it came from, stored already). A spec that does not fit is dropped with one warning."""
@@ -659,8 +387,8 @@ def _choose_spec(procedure: Procedure | None, layout: Layout, report: ImportRepo
     return spec, where, stored
 
 
-def _check(session: Session, d: _Data, layout: Layout, spec_choice, options: ImportOptions,
-           title_school: str | None, errors: _Diagnostics, warnings: _Diagnostics,
+def _check(session: Session, d: ResultRows, layout: Layout, spec_choice, options: ImportOptions,
+           title_school: str | None, errors: DiagnosticSink, warnings: DiagnosticSink,
            report: ImportReport) -> np.ndarray:
     """Every row check, vectorised. Fills primary/mark where the file has none. Returns school ids."""
     spec: Spec | None = spec_choice[0]
@@ -730,7 +458,7 @@ def _check(session: Session, d: _Data, layout: Layout, spec_choice, options: Imp
                                                      f"максимального {_fmt(maxima[k])}", int(rows[i])))
 
     # Primary score: the file's, else the sum of tasks; disagreement is a warning (error if strict).
-    task_sum = np.nansum(d.scores, axis=1) if tasks else np.full(len(d), np.nan)
+    task_sum = np.nansum(d.scores, axis=1, dtype=float) if tasks else np.full(len(d), np.nan)
     any_task = (~np.isnan(d.scores)).any(axis=1) if tasks else np.zeros(len(d), dtype=bool)
     primary_col = layout.first("primary_score")
     strict_sink = errors if options.strict else warnings
@@ -852,7 +580,7 @@ def _opt_text(values: np.ndarray) -> list[str | None]:
     return [v or None for v in values.tolist()]
 
 
-def _plan(session: Session, procedure: Procedure | None, d: _Data, school_ids: np.ndarray, spec_choice,
+def _plan(session: Session, procedure: Procedure | None, d: ResultRows, school_ids: np.ndarray, spec_choice,
           layout: Layout) -> _Plan:
     uniq_ids, first_idx = np.unique(school_ids, return_index=True)
     schools = {int(s): d.school[i] for s, i in zip(uniq_ids, first_idx)}
@@ -907,7 +635,7 @@ def _task_order(layout: Layout, spec: Spec | None) -> np.ndarray | None:
 
 
 def _write(session: Session, path: Path, report: ImportReport, procedure: Procedure | None, key: tuple,
-           spec_choice, d: _Data, plan: _Plan, layout: Layout, progress: Progress) -> None:
+           spec_choice, d: ResultRows, plan: _Plan, layout: Layout, progress: Progress) -> None:
     kind, subject, grade, year, date = key
     spec, _, stored = spec_choice
     if procedure is None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ersoko_desktop.db import make_session_factory, session_scope
 from ersoko_desktop.db.models import AuditEvent, ImportBatch, ParticipantResult, Procedure
+from ersoko_desktop.domain import results_table
 from ersoko_desktop.errors import CancelledError
 from ersoko_desktop.progress import Progress
 from ersoko_desktop.services import results_import as ri
@@ -182,6 +183,13 @@ def test_csv_decimal_comma(session, orgs, tmp_path):
     assert session.scalar(select(Procedure.subject)) == "Физика"
 
 
+def test_fractional_scores_keep_their_exact_value(session, orgs, tmp_path):
+    rows = [["Код ОО", "Код участника", "1", "2", "Отметка"], [S1, "1", "0,1", "0,25", "3"], [S1, "2", 1, 2, 4]]
+    import_results(session, write_csv(tmp_path / "frac.csv", rows),
+                   options=ImportOptions(procedure="SCHOOL", subject="физика", grade=7, year=2025))
+    assert [(r.task_scores, r.primary_score) for r in stored(session)] == [([0.1, 0.25], 0.35), ([1, 2], 3.0)]
+
+
 def test_one_school_file_takes_school_from_title_or_option(session, orgs, tmp_path):
     header = math5_header(school=None)
     path = write_xlsx(tmp_path / "one.xlsx", [*MATH5_TITLE, ["Код ОО:", S3], header, math5_row(None, "5", FULL, 20, 5, 5)])
@@ -332,7 +340,7 @@ def test_mark_disagreeing_with_spec_is_a_warning_or_strict_error(session, orgs, 
 
 
 def test_many_bad_rows_are_listed_up_to_a_cap(session, orgs, tmp_path, monkeypatch):
-    monkeypatch.setattr(ri, "DIAGNOSTICS_PER_KIND", 3)
+    monkeypatch.setattr(results_table, "DIAGNOSTICS_PER_KIND", 3)
     path = math5_file(tmp_path, [math5_row(S1, str(i), SEVEN, 7, 9, 3) for i in range(10)])
     report = rejected(session, path)
     assert [e.row for e in report.errors[:3]] == [5, 6, 7]
