@@ -9,7 +9,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import InputError
 
@@ -76,13 +76,17 @@ def read_text_table(path: Path, data: bytes | None = None) -> TableFile:
     return TableFile(path=path, sheets=[Sheet(path.stem, rows)], encoding=encoding, delimiter=delimiter)
 
 
-def read_excel_table(path: Path) -> TableFile:
+def _open_workbook(path: Path):
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise InputError(f"Файл «{path.name}» не читается как книга Excel: {exc}") from exc
+
+
+def read_excel_table(path: Path) -> TableFile:
+    wb = _open_workbook(path)
     sheets = []
     for name in wb.sheet_names:
         sheets.append(Sheet(name, [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]))
@@ -118,3 +122,55 @@ def normalize_header(text: Any) -> str:
     s = re.sub(r"\([^)]*\)", " ", s)
     s = re.sub(r"[\s\u00a0]+", " ", s)
     return s.strip(" .:")
+
+
+@dataclass
+class RowSource:
+    """A table file opened for streaming: sheets are read one at a time, rows lazily.
+
+    Large results files (a million rows) are processed in chunks, so the whole sheet never
+    exists as Python objects at once. Rows start at the sheet's row 1 (title rows included),
+    so a row's position + 1 is the row number the user sees.
+    """
+
+    path: Path
+    sheet_names: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
+    _workbook: Any = None
+    _text: str | None = None
+
+    @property
+    def is_excel(self) -> bool:
+        return self._workbook is not None
+
+    def rows(self, index: int) -> tuple[Iterator[list[Any]], int | None]:
+        """(row iterator, number of rows if known) of sheet ``index``."""
+        if self._workbook is not None:
+            sheet = self._workbook.get_sheet_by_index(index)
+            # iter_rows starts at row 1 but at the first used column; columns are found by header.
+            return iter(sheet.iter_rows()), (sheet.end[0] + 1) if sheet.end else 0
+        text = self._text or ""
+        return csv.reader(io.StringIO(text), delimiter=self.delimiter or ";"), text.count("\n") + 1
+
+    def close(self) -> None:
+        if self._workbook is not None:
+            try:
+                self._workbook.close()
+            except Exception:  # pragma: no cover - closing is best effort
+                pass
+
+
+def open_rows(path: str | Path) -> RowSource:
+    """Open a CSV/TXT/XLSX/XLS file for streaming (encodings detected as in :func:`read_table`)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Файл «{path}» не найден.")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        wb = _open_workbook(path)
+        return RowSource(path, list(wb.sheet_names), _workbook=wb)
+    if suffix in CSV_SUFFIXES or suffix == "":
+        text, encoding = decode_text(path.read_bytes(), path.name)
+        return RowSource(path, [path.stem], encoding=encoding, delimiter=sniff_delimiter(text), _text=text)
+    raise InputError(f"Файл «{path.name}»: формат «{suffix}» не поддерживается (ожидались CSV, TXT, XLSX, XLS).")
