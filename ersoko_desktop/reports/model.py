@@ -124,6 +124,7 @@ class Report:
     generated: dt.date = field(default_factory=dt.date.today)
     title_page: bool = True
     toc: bool = True
+    org_code: str = ""
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]

@@ -219,7 +219,9 @@ def _title_page(report: model.Report, st) -> list[Flowable]:
 
 def _section(section: model.Section, st, key: str) -> list[Flowable]:
     style = st["h1"] if section.level == 0 else st["h2"]
-    out: list[Flowable] = [CondPageBreak(45 * mm), _Heading(section.title, style, min(section.level, 1), key)]
+    out: list[Flowable] = [CondPageBreak(45 * mm)]
+    if section.title:
+        out.append(_Heading(section.title, style, min(section.level, 1), key))
     for block in section.blocks:
         out += _block(block, st)
     return out
@@ -245,7 +247,7 @@ def _block(block: model.Block, st) -> list[Flowable]:
         out: list[Flowable] = [Spacer(1, 12 * mm)]
         for line in block.lines:
             out += [_para(f"{line} ____________________ / ____________________ /", st["body"]), Spacer(1, 8 * mm)]
-        out.append(_para("М. П.            Дата: «____» ______________ 20____ г.", st["body"]))
+        out.append(_para("М. П." + "\u00a0" * 24 + "Дата: «____» ______________ 20____ г.", st["body"]))
         return out
     if isinstance(block, model.PageBreak):
         return [PageBreak()]
