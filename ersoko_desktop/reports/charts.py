@@ -57,7 +57,7 @@ def draw_chart(chart: Chart, width: float = 170 * mm, height: float = 70 * mm) -
         for i in range(len(data)):
             plot.bars[i].fillColor = PALETTE[i % len(PALETTE)]
             plot.bars[i].strokeColor = None
-        if len(chart.categories) * len(data) <= 24:
+        if len(chart.categories) * len(data) <= 12:
             plot.barLabels.fontName = font
             plot.barLabels.fontSize = 6
             plot.barLabels.nudge = 5

@@ -39,6 +39,7 @@ class Table:
     n_column: int | None = None  # participants column: figures of a row with N < 5 are suppressed
     risk_column: int | None = None  # a bool column; true rows are highlighted
     note: str = ""
+    in_pdf: bool = True  # False: a flat spreadsheet-only version of tables shown otherwise in the PDF
 
     def display_rows(self) -> list[Union[list[Any], GroupRow]]:
         """Rows with suppression applied: numeric cells of small groups become «—».

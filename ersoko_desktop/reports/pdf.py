@@ -6,6 +6,7 @@ that split across pages repeating their header, charts, the embedded DejaVu Sans
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -35,6 +36,7 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from ..fileio import atomic_write_bytes
 from ..progress import Progress
 from . import model
 from .charts import draw_chart
@@ -102,6 +104,9 @@ class _NumberedCanvas(Canvas):
         self._startPage()
 
     def save(self) -> None:
+        if hasattr(self._filename, "truncate"):  # a later pass of a multi-pass build rewrites the buffer
+            self._filename.seek(0)
+            self._filename.truncate()
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
@@ -134,8 +139,8 @@ def _canvas_maker():
 
 
 class _Document(BaseDocTemplate):
-    def __init__(self, path: str, report: model.Report, progress: Progress):
-        super().__init__(path, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
+    def __init__(self, target: io.BytesIO, report: model.Report, progress: Progress):
+        super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
                          bottomMargin=MARGIN, title=report.title, author="ЕРСОКО Desktop",
                          subject=f"{report.organization}, {report.period}", creator="ЕРСОКО Desktop")
         self.report, self.progress = report, progress
@@ -179,9 +184,14 @@ def _clip(text: str, size: float, width: float) -> str:
 
 
 def render_pdf(report: model.Report, path: str | Path, *, progress: Progress | None = None) -> Path:
-    """Write ``report`` to ``path`` (A4 PDF) and return the path."""
+    """Write ``report`` to ``path`` (A4 PDF) atomically and return the path."""
+    return atomic_write_bytes(path, pdf_bytes(report, progress=progress))
+
+
+def pdf_bytes(report: model.Report, *, progress: Progress | None = None) -> bytes:
+    """The report as an A4 PDF document."""
     progress = progress or Progress.none()
-    path = Path(path)
+    buffer = io.BytesIO()
     st = _styles()
     story: list[Flowable] = []
     if report.title_page:
@@ -198,13 +208,13 @@ def render_pdf(report: model.Report, path: str | Path, *, progress: Progress | N
     for i, section in enumerate(report.sections):
         progress.step(i / max(1, len(report.sections)) * 0.5, "Отчёт: подготовка разделов")
         story += _section(section, st, key=f"s{i}")
-    doc = _Document(str(path), report, progress)
+    doc = _Document(buffer, report, progress)
     if report.toc and report.title_page:
         doc.multiBuild(story, canvasmaker=_canvas_maker())
     else:
         doc.build(story, canvasmaker=_NumberedCanvas)
-    progress.step(1.0, "Отчёт сохранён")
-    return path
+    progress.step(1.0, "Отчёт сформирован")
+    return buffer.getvalue()
 
 
 def _title_page(report: model.Report, st) -> list[Flowable]:
@@ -231,6 +241,8 @@ def _block(block: model.Block, st) -> list[Flowable]:
     if isinstance(block, model.Text):
         return [_para(block.text, st.get(block.style, st["body"]))]
     if isinstance(block, model.Table):
+        if not block.in_pdf:
+            return []
         caption = [_para(block.title, st["caption"])] if block.title else []
         note = [_para(block.note, st["note"])] if block.note else []
         return caption + [table_flowable(block, st), Spacer(1, 3 * mm)] + note
@@ -296,9 +308,18 @@ MAX_CELL_LINES = 60  # a cell longer than a page is cut, never loops the layout
 
 
 def _wrap(text: str, width: float, font: str) -> list[str]:
+    """Lines of a cell: words wrapped at spaces; a word wider than the cell is hyphenated."""
+    avail = width - 2 * CELL_PADDING
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines += simpleSplit(paragraph, font, CELL_FONT_SIZE, width - 2 * CELL_PADDING) or [""]
+        for line in simpleSplit(paragraph, font, CELL_FONT_SIZE, avail) or [""]:
+            while stringWidth(line, font, CELL_FONT_SIZE) > avail and len(line) > 2:
+                cut = len(line) - 1
+                while cut > 1 and stringWidth(line[:cut] + "-", font, CELL_FONT_SIZE) > avail:
+                    cut -= 1
+                lines.append(line[:cut] + "-")
+                line = line[cut:]
+            lines.append(line)
     if len(lines) > MAX_CELL_LINES:
         lines = lines[: MAX_CELL_LINES - 1] + ["…"]
     return lines

@@ -2,15 +2,13 @@
 render it as PDF or XLSX. GUI, CLI and tests call :func:`generate_report`.
 
 The content of each kind lives in its own module (``report_roadmap``, ``report_keycard``,
-``report_vpr``); this one resolves the options and writes the file atomically, so a failed
-or cancelled report never leaves a half-written file behind.
+``report_vpr``); this one resolves the options. Files are written atomically (``fileio``), so a
+failed or cancelled report never leaves a half-written file behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,22 +89,9 @@ def generate_report(session: Session, *, kind: str, fmt: str, out: str | Path, o
     progress.step(0.02, "Отчёт: сбор данных")
     report = build_report(session, kind=kind, org_code=org_code, year=year, today=today)
     progress.step(0.3, "Отчёт: оформление")
-    fd, tmp_name = tempfile.mkstemp(prefix=".ersoko-report-", suffix="." + fmt, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if fmt == "pdf":
-            from ..reports.pdf import render_pdf
-
-            render_pdf(report, tmp, progress=progress)
-        else:
-            from ..reports.xlsx import render_xlsx
-
-            render_xlsx(report, tmp, progress=progress)
-        os.replace(tmp, out)
-    except PermissionError:
-        raise InputError(f"Не удалось записать файл отчёта «{out}»: он открыт в другой программе "
-                         "или нет прав на запись.") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    if fmt == "pdf":
+        from ..reports.pdf import render_pdf as render
+    else:
+        from ..reports.xlsx import render_xlsx as render
+    render(report, out, progress=progress)  # atomic: the file appears only when complete
     return ReportResult(path=out, kind=kind, format=fmt, org=report.org_code, title=report.title, period=report.period)

@@ -66,6 +66,8 @@ def test_no_roadmap_is_a_clear_error(demo_session):
 
 def test_pdf_and_xlsx_carry_the_table_and_the_evidence_list(demo_session, tmp_path):
     _attach_evidence(demo_session)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
     pdf = generate_report(demo_session, kind="roadmap", fmt="pdf", out=tmp_path / "rm.pdf", org_code="DEMO-M1",
                           today=TODAY)
     text = "\n".join(p.extract_text() for p in PdfReader(pdf.path).pages)
@@ -83,4 +85,4 @@ def test_pdf_and_xlsx_carry_the_table_and_the_evidence_list(demo_session, tmp_pa
     assert rows["1.3"][6].value == "да" and rows["1.2"][6].value == "нет"
     assert wb["Документы"]["D2"].value == "Справка_анализ_ВПР.pdf"
     assert wb["Документы"]["F2"].value.date() == dt.date(2026, 10, 2)
-    assert not list(tmp_path.glob(".ersoko-report-*"))  # no temporary files left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rm.pdf", "rm.xlsx"]  # no temporary files left
