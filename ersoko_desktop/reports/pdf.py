@@ -41,7 +41,7 @@ from ..progress import Progress
 from . import model
 from .charts import draw_chart
 from .fonts import BOLD, register_fonts
-from .numbers import SUPPRESSED, fmt_date, format_value
+from .numbers import fmt_date, format_value
 
 MARGIN = 18 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
@@ -247,14 +247,14 @@ def _block(block: model.Block, st) -> list[Flowable]:
         note = [_para(block.note, st["note"])] if block.note else []
         return caption + [table_flowable(block, st), Spacer(1, 3 * mm)] + note
     if isinstance(block, model.Chart):
-        return [KeepTogether([draw_chart(block), Spacer(1, 3 * mm)])]
+        return [KeepTogether([_Graphic(draw_chart(block)), Spacer(1, 3 * mm)])]
     if isinstance(block, model.KeyValues):
         rows = [[_para(k, st["kv_key"]), _para(v, st["body"])] for k, v in block.rows]
         t = RLTable(rows, colWidths=[FRAME_WIDTH * 0.3, FRAME_WIDTH * 0.7])
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID_COLOR)]))
         return [t, Spacer(1, 4 * mm)]
     if isinstance(block, model.QRCode):
-        return [_qr(block), _para(block.caption, st["note"])] if block.caption else [_qr(block)]
+        return [_Graphic(_qr(block))] + ([_para(block.caption, st["note"])] if block.caption else [])
     if isinstance(block, model.Signatures):
         out: list[Flowable] = [Spacer(1, 12 * mm)]
         for line in block.lines:
@@ -275,14 +275,6 @@ def _qr(block: model.QRCode) -> Drawing:
     return drawing
 
 
-def _cell_text(value, column: model.Column) -> str:
-    if value == SUPPRESSED and column.kind != "text":
-        return SUPPRESSED
-    if column.kind == "bool":
-        return "" if value is None else ("да" if value else "нет")
-    return format_value(value, column.kind)
-
-
 def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> Flowable:
     """A table that splits by rows and repeats its header on every page."""
     total = sum(c.width for c in table.columns)
@@ -294,7 +286,7 @@ def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> F
         if isinstance(row, model.GroupRow):
             rows.append(_Row([_wrap(row.title, width, BOLD)], "group"))
             continue
-        cells = [_wrap(_cell_text(v, c), w, register_fonts()) for c, v, w in zip(table.columns, row, widths)]
+        cells = [_wrap(format_value(v, c.kind), w, register_fonts()) for c, v, w in zip(table.columns, row, widths)]
         risky = table.risk_column is not None and bool(row[table.risk_column])
         rows.append(_Row(cells, "risk" if risky else ""))
     if not rows:
@@ -310,6 +302,8 @@ MAX_CELL_LINES = 60  # a cell longer than a page is cut, never loops the layout
 def _wrap(text: str, width: float, font: str) -> list[str]:
     """Lines of a cell: words wrapped at spaces; a word wider than the cell is hyphenated."""
     avail = width - 2 * CELL_PADDING
+    if "\n" not in text and stringWidth(text, font, CELL_FONT_SIZE) <= avail:
+        return [text]  # the common case: one line, no splitting needed
     lines: list[str] = []
     for paragraph in text.split("\n"):
         for line in simpleSplit(paragraph, font, CELL_FONT_SIZE, avail) or [""]:
@@ -373,38 +367,61 @@ class _FastTable(Flowable):
         if getattr(canvas, "layout_only", False):
             return
         font = register_fonts()
-        y = self.height
         xs = [0.0]
         for w in self.widths:
             xs.append(xs[-1] + w)
         canvas.saveState()
         canvas.setStrokeColor(GRID_COLOR)
         canvas.setLineWidth(0.4)
-        for row in [self.header] + self.rows:
+        y = self.height
+        for row in [self.header] + self.rows:  # backgrounds and grid first, text on top
             h = row.height
             fill = {"header": HEADER_COLOR, "group": GROUP_COLOR, "risk": RISK_COLOR}.get(row.kind)
             if fill is not None:
                 canvas.setFillColor(fill)
                 canvas.rect(0, y - h, self.width, h, stroke=0, fill=1)
-            canvas.setFillColor(colors.black)
-            canvas.setFont(BOLD if row.kind in ("header", "group") else font, CELL_FONT_SIZE)
-            spans = [(0, self.width)] if row.kind == "group" else list(zip(xs, self.widths))
+            canvas.line(0, y - h, self.width, y - h)
+            for x in ((0.0, self.width) if row.kind == "group" else xs):
+                canvas.line(x, y, x, y - h)
+            y -= h
+        canvas.line(0, self.height, self.width, self.height)
+        # One text object for the whole table: far cheaper than a drawString per cell.
+        text = canvas.beginText()
+        text.setFillColor(colors.black)
+        current_font = None
+        y = self.height
+        for row in [self.header] + self.rows:
+            row_font = BOLD if row.kind in ("header", "group") else font
+            if row_font != current_font:
+                text.setFont(row_font, CELL_FONT_SIZE, LEADING)
+                current_font = row_font
+            spans = [(0.0, self.width)] if row.kind == "group" else list(zip(xs, self.widths))
             for j, ((x, w), lines) in enumerate(zip(spans, row.cells)):
                 right = row.kind not in ("header", "group") and self.align[j] == "R"
                 ty = y - PAD_V - CELL_FONT_SIZE
                 for line in lines:
-                    if right:
-                        canvas.drawRightString(x + w - CELL_PADDING, ty, line)
-                    else:
-                        canvas.drawString(x + CELL_PADDING, ty, line)
+                    if line:
+                        tx = x + w - CELL_PADDING - stringWidth(line, row_font, CELL_FONT_SIZE) if right \
+                            else x + CELL_PADDING
+                        text.setTextOrigin(tx, ty)
+                        text.textOut(line)
                     ty -= LEADING
-            canvas.line(0, y - h, self.width, y - h)
-            if row.kind == "group":
-                canvas.line(0, y, 0, y - h)
-                canvas.line(self.width, y, self.width, y - h)
-            else:
-                for x in xs:
-                    canvas.line(x, y, x, y - h)
-            y -= h
-        canvas.line(0, self.height, self.width, self.height)
+            y -= row.height
+        canvas.drawText(text)
         canvas.restoreState()
+
+
+class _Graphic(Flowable):
+    """A chart or QR drawing that is not drawn during the layout-only first pass."""
+
+    def __init__(self, drawing: Drawing):
+        super().__init__()
+        self.drawing = drawing
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.drawing.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if not getattr(self.canv, "layout_only", False):
+            self.drawing.drawOn(self.canv, 0, 0)
