@@ -280,13 +280,15 @@ def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> F
     total = sum(c.width for c in table.columns)
     widths = [width * c.width / total for c in table.columns]
     align = ["R" if c.kind in model.NUMERIC_KINDS else "L" for c in table.columns]
-    header = _Row([_wrap(c.title, w, BOLD) for c, w in zip(table.columns, widths)], "header")
+    header = _Row([_wrap(c.title, w, BOLD, HEADER_FONT_SIZE) for c, w in zip(table.columns, widths)], "header")
     rows: list[_Row] = []
     for row in table.display_rows():
         if isinstance(row, model.GroupRow):
             rows.append(_Row([_wrap(row.title, width, BOLD)], "group"))
             continue
-        cells = [_wrap(format_value(v, c.kind), w, register_fonts()) for c, v, w in zip(table.columns, row, widths)]
+        # Numbers never wrap ("39,6 %" must not lose its "%" to the next line).
+        cells = [_wrap(format_value(v, c.kind), w, register_fonts()) if c.kind in ("text", "bool")
+                 else [format_value(v, c.kind)] for c, v, w in zip(table.columns, row, widths)]
         risky = table.risk_column is not None and bool(row[table.risk_column])
         rows.append(_Row(cells, "risk" if risky else ""))
     if not rows:
@@ -294,23 +296,24 @@ def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> F
     return _FastTable(header, rows, widths, align)
 
 
-LEADING = CELL_FONT_SIZE * 1.25
+HEADER_FONT_SIZE = 6.8
 PAD_V = 2.5
 MAX_CELL_LINES = 60  # a cell longer than a page is cut, never loops the layout
 
 
-def _wrap(text: str, width: float, font: str) -> list[str]:
+def _wrap(text: str, width: float, font: str, size: float = CELL_FONT_SIZE) -> list[str]:
     """Lines of a cell: words wrapped at spaces; a word wider than the cell is hyphenated."""
     avail = width - 2 * CELL_PADDING
-    if "\n" not in text and stringWidth(text, font, CELL_FONT_SIZE) <= avail:
+    if "\n" not in text and stringWidth(text, font, size) <= avail:
         return [text]  # the common case: one line, no splitting needed
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        for line in simpleSplit(paragraph, font, CELL_FONT_SIZE, avail) or [""]:
-            while stringWidth(line, font, CELL_FONT_SIZE) > avail and len(line) > 2:
+        for line in simpleSplit(paragraph, font, size, avail) or [""]:
+            while stringWidth(line, font, size) > avail and len(line) > 3:
                 cut = len(line) - 1
-                while cut > 1 and stringWidth(line[:cut] + "-", font, CELL_FONT_SIZE) > avail:
-                    cut -= 1
+                while cut > 1 and (stringWidth(line[:cut] + "-", font, size) > avail
+                                   or sum(ch.isalpha() for ch in line[cut:]) < 2):
+                    cut -= 1  # at least two letters go to the next line
                 lines.append(line[:cut] + "-")
                 line = line[cut:]
             lines.append(line)
@@ -320,12 +323,14 @@ def _wrap(text: str, width: float, font: str) -> list[str]:
 
 
 class _Row:
-    __slots__ = ("cells", "kind", "height")
+    __slots__ = ("cells", "kind", "size", "leading", "height")
 
     def __init__(self, cells: list[list[str]], kind: str):
         self.cells = cells  # wrapped lines of every cell (one cell for a group row)
         self.kind = kind  # header | group | risk | ""
-        self.height = max(len(c) for c in cells) * LEADING + 2 * PAD_V
+        self.size = HEADER_FONT_SIZE if kind == "header" else CELL_FONT_SIZE
+        self.leading = self.size * 1.25
+        self.height = max(len(c) for c in cells) * self.leading + 2 * PAD_V
 
 
 class _FastTable(Flowable):
@@ -392,20 +397,20 @@ class _FastTable(Flowable):
         y = self.height
         for row in [self.header] + self.rows:
             row_font = BOLD if row.kind in ("header", "group") else font
-            if row_font != current_font:
-                text.setFont(row_font, CELL_FONT_SIZE, LEADING)
-                current_font = row_font
+            if (row_font, row.size) != current_font:
+                text.setFont(row_font, row.size, row.leading)
+                current_font = (row_font, row.size)
             spans = [(0.0, self.width)] if row.kind == "group" else list(zip(xs, self.widths))
             for j, ((x, w), lines) in enumerate(zip(spans, row.cells)):
                 right = row.kind not in ("header", "group") and self.align[j] == "R"
-                ty = y - PAD_V - CELL_FONT_SIZE
+                ty = y - PAD_V - row.size
                 for line in lines:
                     if line:
-                        tx = x + w - CELL_PADDING - stringWidth(line, row_font, CELL_FONT_SIZE) if right \
+                        tx = x + w - CELL_PADDING - stringWidth(line, row_font, row.size) if right \
                             else x + CELL_PADDING
                         text.setTextOrigin(tx, ty)
                         text.textOut(line)
-                    ty -= LEADING
+                    ty -= row.leading
             y -= row.height
         canvas.drawText(text)
         canvas.restoreState()

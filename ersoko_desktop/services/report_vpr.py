@@ -30,7 +30,7 @@ INDICATOR_COLUMNS = [
     ("share4", model.Column("«4», %", "percent", 0.8)),
     ("share5", model.Column("«5», %", "percent", 0.8)),
     ("success", model.Column("Успеваемость, %", "percent", 1.05)),
-    ("quality", model.Column("Качество, %", "percent", 1.0)),
+    ("quality", model.Column("Качество, %", "percent", 1.05)),
     ("mean_mark", model.Column("Средняя отметка", "mark", 0.9)),
     ("sou", model.Column("СОУ, %", "percent", 0.8)),
 ]
@@ -124,8 +124,9 @@ def build_school_report(session: Session, *, org: Organization, year: int | None
              for lvl, code in (("school", org.code), ("municipality", muni.code if muni else None),
                                ("region", region.code if region else None)) if code}
 
-    keys = [k for k, _c in INDICATOR_COLUMNS] + [k for k, _c in JOURNAL_COLUMNS]
-    summary_cols = [model.Column("Предмет, класс", "text", 1.8)] + [c for _k, c in INDICATOR_COLUMNS] \
+    main_columns = [(k, c) for k, c in INDICATOR_COLUMNS if not k.startswith("share")]  # shares: per subject
+    keys = [k for k, _c in main_columns] + [k for k, _c in JOURNAL_COLUMNS]
+    summary_cols = [model.Column("Предмет, класс", "text", 1.8)] + [c for _k, c in main_columns] \
         + [c for _k, c in JOURNAL_COLUMNS] + [model.Column("Признаки", "text", 0.9)]
     summary_rows = []
     for r in own.itertuples(index=False):
@@ -294,8 +295,8 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
     sections = [model.Section("1. Общие результаты", summary)]
 
     # 2. all schools, one table per procedure (PDF) and one flat sheet (Excel)
-    school_cols = [model.Column("Образовательная организация", "text", 2.6)] + [c for _k, c in INDICATOR_COLUMNS] \
-        + [model.Column("Признаки", "text", 0.9), model.Column("Риск", "bool", 0.6)]
+    school_cols = [model.Column("Образовательная организация", "text", 2.2)] + [c for _k, c in INDICATOR_COLUMNS] \
+        + [model.Column("Признаки", "text", 0.9), model.Column("Риск", "bool", 0.7)]
     flat_rows = []
     sections.append(model.Section("2. Результаты образовательных организаций", [
         model.Text("Строки ОО из списка риска выделены цветом; расшифровка признаков — в разделе 3.")]))
@@ -310,7 +311,7 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
         sections.append(model.Section(f"2.{i}. {_short(subject, int(grade))}", [
             model.Table(school_cols, proc_rows, n_column=1, risk_column=len(school_cols) - 1)], level=1))
     flat_cols = [model.Column("Код ОО", "text", 1), model.Column("Образовательная организация", "text", 2.6),
-                 model.Column("Предмет", "text", 1.2), model.Column("Класс", "int", 0.5)] + school_cols[1:]
+                 model.Column("Предмет", "text", 1.2), model.Column("Класс", "text", 0.5)] + school_cols[1:]
     sections[-1].blocks.append(model.Table(flat_cols, flat_rows, sheet="Результаты ОО", n_column=4,
                                            risk_column=len(flat_cols) - 1, in_pdf=False))
 
