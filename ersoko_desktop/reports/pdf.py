@@ -302,24 +302,49 @@ MAX_CELL_LINES = 60  # a cell longer than a page is cut, never loops the layout
 
 
 def _wrap(text: str, width: float, font: str, size: float = CELL_FONT_SIZE) -> list[str]:
-    """Lines of a cell: words wrapped at spaces; a word wider than the cell is hyphenated."""
+    """Lines of a cell: words wrapped at spaces; a word wider than the cell is broken (see _break)."""
     avail = width - 2 * CELL_PADDING
     if "\n" not in text and stringWidth(text, font, size) <= avail:
         return [text]  # the common case: one line, no splitting needed
     lines: list[str] = []
     for paragraph in text.split("\n"):
         for line in simpleSplit(paragraph, font, size, avail) or [""]:
-            while stringWidth(line, font, size) > avail and len(line) > 3:
-                cut = len(line) - 1
-                while cut > 1 and (stringWidth(line[:cut] + "-", font, size) > avail
-                                   or sum(ch.isalpha() for ch in line[cut:]) < 2):
-                    cut -= 1  # at least two letters go to the next line
-                lines.append(line[:cut] + "-")
-                line = line[cut:]
-            lines.append(line)
+            lines += _break(line, font, size, avail)
     if len(lines) > MAX_CELL_LINES:
         lines = lines[: MAX_CELL_LINES - 1] + ["…"]
     return lines
+
+
+BREAK_AFTER = ("–—-/", ".,;:)")  # dashes first: "01.09.2026–" / "30.09.2026", not "…30.09." / "2026"
+
+
+def _break(word: str, font: str, size: float, avail: float) -> list[str]:
+    """A line still too wide (one long word): break after a dash or punctuation
+    ("01.09.2026–" / "30.09.2026"), else hyphenate between letters, else cut."""
+    out: list[str] = []
+    while len(word) > 1 and stringWidth(word, font, size) > avail:
+        fit = len(word) - 1
+        while fit > 1 and stringWidth(word[:fit], font, size) > avail:
+            fit -= 1
+        cut = 0
+        for chars in BREAK_AFTER:
+            cut = next((i + 1 for i in range(fit - 1, 0, -1) if word[i] in chars), 0)
+            if cut >= fit // 2:
+                break
+        if cut < fit // 2:  # no punctuation late enough: hyphenate between two letters
+            hyphen = fit - 1
+            while hyphen > 2 and not (word[hyphen - 1].isalpha() and word[hyphen].isalpha()
+                                      and sum(ch.isalpha() for ch in word[hyphen:]) >= 2):
+                hyphen -= 1
+            if hyphen > 2:
+                out.append(word[:hyphen] + "-")
+                word = word[hyphen:]
+                continue
+            cut = cut or fit
+        out.append(word[:cut])
+        word = word[cut:]
+    out.append(word)
+    return out
 
 
 class _Row:

@@ -21,12 +21,12 @@ EVENT_RU = {"event": "по мере необходимости / по графи
             "unknown": "срок не распознан — отметок нет"}
 COLUMNS = [
     model.Column("№", "text", 0.55),
-    model.Column("Мероприятие", "text", 2.7),
+    model.Column("Мероприятие", "text", 2.4),
     model.Column("Срок", "text", 1.2),
-    model.Column("Исполнитель", "text", 1.3),
-    model.Column("Результат", "text", 1.3),
-    model.Column("Отметка о выполнении", "text", 2.0),
-    model.Column("Просрочено", "bool", 1.05),
+    model.Column("Исполнитель", "text", 1.45),
+    model.Column("Результат", "text", 1.45),
+    model.Column("Отметка о выполнении", "text", 2.2),
+    model.Column("Просрочено", "bool", 0.95),
 ]
 EVIDENCE_COLUMNS = [
     model.Column("№", "text", 0.5),
@@ -141,7 +141,7 @@ def _roadmap_sections(roadmap: Roadmap, *, year: int | None, today: dt.date, num
         ("Исполнение наступивших сроков", f"{done_due} из {due}" + (f" ({fmt_percent(done_due / due * 100)})" if due else "")),
         ("Дата отчёта", fmt_date(today)),
     ]
-    table = model.Table(COLUMNS, rows, title="Исполнение мероприятий", sheet="Исполнение", risk_column=6,
+    table = model.Table(COLUMNS, rows, sheet="Исполнение", risk_column=6,
                         note="Отметка о выполнении — по каждому сроку: период, статус, дата выполнения, "
                              "число подтверждающих документов.")
     evidence = model.Table(EVIDENCE_COLUMNS, evidence_rows, title="Перечень подтверждающих документов",

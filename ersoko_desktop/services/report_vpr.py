@@ -142,6 +142,7 @@ def build_school_report(session: Session, *, org: Organization, year: int | None
     ])]
     level_names = [("Школа", None), ("Муниципалитет", muni_idx), ("Регион", region_idx)]
     task_rows_all: list[list[Any]] = []
+    compare_rows_all: list[list[Any]] = []
     for i, r in enumerate(own.itertuples(index=False), start=1):
         key = _procedure_key(r)
         refs = [r, muni_idx.get(key), region_idx.get(key)]
@@ -156,6 +157,7 @@ def build_school_report(session: Session, *, org: Organization, year: int | None
         cmp_rows = [[name] + _row(ref, [k for k, _c in INDICATOR_COLUMNS])
                     for (name, _idx), ref in zip(level_names, refs) if ref is not None]
         blocks.append(model.Table(cmp_cols, cmp_rows, title="Сравнение с муниципалитетом и регионом", n_column=1))
+        compare_rows_all += [[_short(r.subject, r.grade)] + row for row in cmp_rows]
         journal = _row(r, [k for k, _c in JOURNAL_COLUMNS])
         if int(r.n) >= 5 and journal[0] is not None:
             blocks.append(model.Text(
@@ -171,6 +173,9 @@ def build_school_report(session: Session, *, org: Organization, year: int | None
     sections.insert(1, model.Section("2. Результаты по предметам и классам", [
         model.Text("Для каждой процедуры: распределение отметок, показатели школы, муниципалитета и региона, "
                    "решаемость заданий и признаки необъективности, если они выявлены.")]))
+    sections[-1].blocks.append(model.Table(
+        [model.Column("Предмет, класс", "text", 1.6), model.Column("Уровень", "text", 1.4)]
+        + [c for _k, c in INDICATOR_COLUMNS], compare_rows_all, sheet="Сравнение", n_column=2, in_pdf=False))
     if task_rows_all:
         sections[-1].blocks.append(model.Table(
             [model.Column("Предмет, класс", "text", 1.6), model.Column("Задание", "text", 0.7),
