@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -69,14 +69,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title_org": ParagraphStyle("title_org", parent=base, fontSize=13, leading=17, alignment=TA_CENTER,
                                     spaceAfter=30),
         "title_line": ParagraphStyle("title_line", parent=base, fontSize=12, leading=16, alignment=TA_CENTER),
-        "th": ParagraphStyle("th", parent=base, fontName=BOLD, fontSize=CELL_FONT_SIZE, leading=9, spaceAfter=0),
-        "td": ParagraphStyle("td", parent=base, fontSize=CELL_FONT_SIZE, leading=9, spaceAfter=0),
-        "group": ParagraphStyle("group", parent=base, fontName=BOLD, fontSize=CELL_FONT_SIZE + 0.5, leading=10,
-                                spaceAfter=0),
         "kv_key": ParagraphStyle("kv_key", parent=base, fontName=BOLD),
         "toc0": ParagraphStyle("toc0", parent=base, fontSize=10.5, leading=15, leftIndent=0),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=9.5, leading=13, leftIndent=14),
-        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
     }
 
 
@@ -245,7 +240,7 @@ def _block(block: model.Block, st) -> list[Flowable]:
             return []
         caption = [_para(block.title, st["caption"])] if block.title else []
         note = [_para(block.note, st["note"])] if block.note else []
-        return caption + [table_flowable(block, st), Spacer(1, 3 * mm)] + note
+        return caption + [table_flowable(block), Spacer(1, 3 * mm)] + note
     if isinstance(block, model.Chart):
         return [KeepTogether([_Graphic(draw_chart(block)), Spacer(1, 3 * mm)])]
     if isinstance(block, model.KeyValues):
@@ -275,7 +270,7 @@ def _qr(block: model.QRCode) -> Drawing:
     return drawing
 
 
-def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> Flowable:
+def table_flowable(table: model.Table, width: float = FRAME_WIDTH) -> Flowable:
     """A table that splits by rows and repeats its header on every page."""
     total = sum(c.width for c in table.columns)
     widths = [width * c.width / total for c in table.columns]

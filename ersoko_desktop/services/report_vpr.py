@@ -17,9 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.models import Organization, Procedure
-from ..errors import InputError, NotFoundError, WorkflowError
+from ..errors import InputError, NotFoundError
 from ..reports import model
 from ..reports.numbers import fmt_percent
+from .forms import mmuko_criteria
+from .indicators import compute_tables, load_catalog, present, task_solve_rates
+from .objectivity import SIGN_NAMES, objectivity_flags, risk_list, shnor_list
 from .orgs import descendants
 
 MARKS = ("2", "3", "4", "5")
@@ -41,15 +44,6 @@ JOURNAL_COLUMNS = [
 ]
 
 
-def require_indicators() -> None:
-    """School and municipal reports need the indicators engine (``services.indicators``)."""
-    import importlib.util
-
-    if importlib.util.find_spec(f"{__package__}.indicators") is None:
-        raise WorkflowError("Расчёт показателей ещё не входит в эту версию программы: отчёты по школе "
-                            "и муниципалитету недоступны.")
-
-
 def _value(v: Any) -> Any:
     """pandas/numpy scalars → plain Python; NaN → None."""
     if v is None:
@@ -63,7 +57,7 @@ def _value(v: Any) -> Any:
 
 
 def _row(record: Any, keys: list[str]) -> list[Any]:
-    return [_value(getattr(record, k)) if not isinstance(record, dict) else _value(record.get(k)) for k in keys]
+    return [_value(getattr(record, k)) for k in keys]
 
 
 def _latest_year(session: Session) -> int:
@@ -77,9 +71,8 @@ def _short(subject: str, grade: int) -> str:
     return f"{subject}, {grade} кл."
 
 
-def _levels(session: Session, years: tuple[int, ...]):
-    from .indicators import compute_tables, load_catalog, present
-
+def _levels(session: Session, years: tuple[int, ...]) -> dict[str, pd.DataFrame]:
+    """Rounded indicators of every school, municipality and region for ``years`` (one pass)."""
     tables = compute_tables(session, years=years, levels=("school", "municipality", "region"))
     catalog = load_catalog()
     return {lvl: present(tables.level(lvl), catalog) for lvl in ("school", "municipality", "region")}
@@ -102,10 +95,6 @@ def _parents(org: Organization) -> tuple[Organization | None, Organization | Non
 # ------------------------------------------------------------------------------------------ school
 
 def build_school_report(session: Session, *, org: Organization, year: int | None) -> model.Report:
-    from .indicators import task_solve_rates
-    from .objectivity import SIGN_NAMES, objectivity_flags
-
-    require_indicators()
     if org.kind != "school":
         raise InputError(f"Отчёт по школе строится для образовательной организации, а «{org.code}» — "
                          f"{'муниципалитет' if org.kind == 'municipality' else 'регион'}: используйте --kind municipal.")
@@ -257,9 +246,6 @@ def _school_dynamics(own_all: pd.DataFrame, org: Organization, year: int) -> mod
 # -------------------------------------------------------------------------------------- municipal
 
 def build_municipal_report(session: Session, *, org: Organization, year: int | None) -> model.Report:
-    from .objectivity import SIGN_NAMES, objectivity_flags, risk_list, shnor_list
-
-    require_indicators()
     if org.kind == "school":
         raise InputError(f"«{org.code}» — школа; муниципальный отчёт строится для муниципалитета или региона "
                          "(для школы: --kind school).")
@@ -358,10 +344,6 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
 
 def _mmuko_section(session: Session, org: Organization) -> model.Section:
     title = "5. Критерии ММУКО: динамика"
-    try:
-        from .forms import mmuko_criteria
-    except ImportError:
-        return model.Section(title, [model.Text("Формы ММУКО в этой версии программы не поддерживаются.", "note")])
     values = mmuko_criteria(session, org_code=org.code)
     if not values:
         return model.Section(title, [model.Text("Формы с критериями ММУКО для этой организации не заполнены.", "note")])
