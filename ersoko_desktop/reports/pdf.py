@@ -201,7 +201,7 @@ def pdf_bytes(report: model.Report, *, progress: Progress | None = None) -> byte
     elif not report.title_page:
         story += [_para(report.title, st["h1"]), _para(f"{report.organization}\n{report.period}", st["body"])]
     for i, section in enumerate(report.sections):
-        progress.step(i / max(1, len(report.sections)) * 0.5, "Отчёт: подготовка разделов")
+        progress.step(0.3 + 0.3 * i / max(1, len(report.sections)), "Отчёт: подготовка разделов")
         story += _section(section, st, key=f"s{i}")
     doc = _Document(buffer, report, progress)
     if report.toc and report.title_page:

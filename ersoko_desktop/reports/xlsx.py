@@ -59,7 +59,7 @@ def xlsx_bytes(report: model.Report, *, progress: Progress | None = None) -> byt
     _write_info(info, report)
     tables = [t for t in report.tables() if t.sheet]
     for i, table in enumerate(tables):
-        progress.step(i / max(1, len(tables)) * 0.9, "Отчёт Excel: таблицы")
+        progress.step(0.3 + 0.6 * i / max(1, len(tables)), "Отчёт Excel: таблицы")
         write_table(wb.create_sheet(sheet_title(table.sheet or "Таблица", taken)), table)
     for block in (b for s in report.sections for b in s.blocks if isinstance(b, model.KeyValues) and b.sheet):
         ws = wb.create_sheet(sheet_title(block.sheet or "Сведения", taken))

@@ -86,3 +86,24 @@ def test_pdf_and_xlsx_carry_the_table_and_the_evidence_list(demo_session, tmp_pa
     assert wb["Документы"]["D2"].value == "Справка_анализ_ВПР.pdf"
     assert wb["Документы"]["F2"].value.date() == dt.date(2026, 10, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rm.pdf", "rm.xlsx"]  # no temporary files left
+
+
+def test_a_cancelled_report_leaves_no_file(demo_session, tmp_path):
+    from ersoko_desktop.errors import CancelledError
+    from ersoko_desktop.progress import Progress
+
+    seen: list[float] = []
+
+    def listener(fraction: float, _text: str) -> None:
+        seen.append(fraction)
+        if fraction > 0.3:  # the user presses «Отмена» while the PDF is being put together
+            progress.cancel()
+
+    progress = Progress(listener)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CancelledError):
+        generate_report(demo_session, kind="roadmap", fmt="pdf", out=out / "rm.pdf", org_code="DEMO-M1",
+                        today=TODAY, progress=progress)
+    assert list(out.iterdir()) == []
+    assert seen == sorted(seen)  # progress only moves forward
