@@ -132,25 +132,16 @@ def test_charts_compare_school_municipality_and_region(demo_session):
 
 
 def test_municipal_report_shows_mmuko_criteria_dynamics(demo_session):
-    from ersoko_desktop.services import forms
-
-    def checklist(yes: set[str]) -> dict:
-        return {f.id: f.id in yes for f in forms.get_spec(demo_session, "mmuko_1_1").fields if f.points}
-
-    # Points from forms/mmuko_1_1.form.yaml: these nine items give 2+2+2+1+2+2+2+1+1 = 15 of 25 (60 %);
-    # everything but i04_reglaments (1 point) gives 24 of 25 (96 %).
-    first = {"i01_roadmap", "i02_regulation", "i03_procedures", "i07_vpr_participation", "i08_decisions_technology",
-             "i10_info_sources", "i11_indicator_system", "i17_objectivity_orders", "i19_vpr_recheck"}
-    everything = set(checklist(set()))
-    forms.save_values(demo_session, form_id="mmuko_1_1", org_code="DEMO-M1", period="2025", values=checklist(first))
-    forms.save_values(demo_session, form_id="mmuko_1_1", org_code="DEMO-M1", period="2026",
-                      values=checklist(everything - {"i04_reglaments"}))
+    # The demo district's ММУКО forms (services/demo_forms.py): criterion 1.1 scored 15 of 25 points in 2024
+    # and 24 of 25 in 2025; criterion 1.2 scored 3 of 27, then 25 of 27.
     report = build_report(demo_session, kind="municipal", org_code="DEMO-M1", year=2026)
     section = next(s for s in report.sections if s.title.startswith("5. Критерии ММУКО"))
     table = next(b for b in section.blocks if isinstance(b, model.Table))
     assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in table.rows] == [
-        ("1.1", "2025", 15, 25, 60.0, None), ("1.1", "2026", 24, 25, 96.0, 60.0)]
+        ("1.1", "2024", 15, 25, 60.0, None), ("1.1", "2025", 24, 25, 96.0, 60.0),
+        ("1.2", "2024", 3, 27, 11.1, None), ("1.2", "2025", 25, 27, 92.6, 11.1)]
     text = next(b for b in section.blocks if isinstance(b, model.Text)).text.replace("\u00a0", " ")
-    assert "1.1: 60,0 % → 96,0 %" in text
+    assert "1.1: 60,0 % → 96,0 %" in text and "1.2: 11,1 % → 92,6 %" in text
     chart = next(b for b in section.blocks if isinstance(b, model.Chart))
-    assert chart.categories == ["1.1"] and chart.series == [("2025", [60.0]), ("2026", [96.0])]
+    assert chart.categories == ["1.1", "1.2"]
+    assert chart.series == [("2024", [60.0, 11.1]), ("2025", [96.0, 92.6])]
