@@ -352,7 +352,7 @@ def _mmuko_section(session: Session, org: Organization) -> model.Section:
     cols = [model.Column("Критерий", "text", 0.7), model.Column("Наименование", "text", 2.6),
             model.Column("Период", "text", 0.8), model.Column("Баллы", "score", 0.6),
             model.Column("Макс.", "score", 0.6), model.Column("Значение, %", "percent", 0.9),
-            model.Column("Пред. период, %", "percent", 0.9), model.Column("Изменение, п.п.", "score", 0.9),
+            model.Column("Пред. период, %", "percent", 0.9), model.Column("Прирост, п.п.", "score", 0.9),
             model.Column("Статус формы", "text", 1)]
     periods = sorted({v.period for v in values})
     criteria = list(dict.fromkeys(v.criterion for v in values))
