@@ -39,6 +39,7 @@ class Table:
     n_column: int | None = None  # participants column: figures of a row with N < 5 are suppressed
     risk_column: int | None = None  # a bool column; true rows are highlighted
     note: str = ""
+    in_pdf: bool = True  # False: a flat spreadsheet-only version of tables shown otherwise in the PDF
 
     def display_rows(self) -> list[Union[list[Any], GroupRow]]:
         """Rows with suppression applied: numeric cells of small groups become «—».
@@ -124,6 +125,7 @@ class Report:
     generated: dt.date = field(default_factory=dt.date.today)
     title_page: bool = True
     toc: bool = True
+    org_code: str = ""
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]

@@ -85,7 +85,12 @@ FORMATTERS = {
 
 
 def format_value(value: Any, kind: str) -> str:
-    """Format ``value`` as a column of ``kind`` (text|int|percent|mark|score|date)."""
+    """Format ``value`` as a column of ``kind`` (text|int|percent|mark|score|date|bool);
+    an already suppressed cell stays «—»."""
+    if kind == "bool":
+        return "" if value is None else ("да" if value else "нет")
+    if value == SUPPRESSED and kind != "text":
+        return SUPPRESSED
     return FORMATTERS[kind](value)
 
 

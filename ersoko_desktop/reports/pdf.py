@@ -6,13 +6,14 @@ that split across pages repeating their header, charts, the embedded DejaVu Sans
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -35,11 +36,12 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from ..fileio import atomic_write_bytes
 from ..progress import Progress
 from . import model
 from .charts import draw_chart
 from .fonts import BOLD, register_fonts
-from .numbers import SUPPRESSED, fmt_date, format_value
+from .numbers import fmt_date, format_value
 
 MARGIN = 18 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
@@ -67,14 +69,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title_org": ParagraphStyle("title_org", parent=base, fontSize=13, leading=17, alignment=TA_CENTER,
                                     spaceAfter=30),
         "title_line": ParagraphStyle("title_line", parent=base, fontSize=12, leading=16, alignment=TA_CENTER),
-        "th": ParagraphStyle("th", parent=base, fontName=BOLD, fontSize=CELL_FONT_SIZE, leading=9, spaceAfter=0),
-        "td": ParagraphStyle("td", parent=base, fontSize=CELL_FONT_SIZE, leading=9, spaceAfter=0),
-        "group": ParagraphStyle("group", parent=base, fontName=BOLD, fontSize=CELL_FONT_SIZE + 0.5, leading=10,
-                                spaceAfter=0),
         "kv_key": ParagraphStyle("kv_key", parent=base, fontName=BOLD),
         "toc0": ParagraphStyle("toc0", parent=base, fontSize=10.5, leading=15, leftIndent=0),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=9.5, leading=13, leftIndent=14),
-        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
     }
 
 
@@ -102,6 +99,9 @@ class _NumberedCanvas(Canvas):
         self._startPage()
 
     def save(self) -> None:
+        if hasattr(self._filename, "truncate"):  # a later pass of a multi-pass build rewrites the buffer
+            self._filename.seek(0)
+            self._filename.truncate()
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
@@ -134,8 +134,8 @@ def _canvas_maker():
 
 
 class _Document(BaseDocTemplate):
-    def __init__(self, path: str, report: model.Report, progress: Progress):
-        super().__init__(path, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
+    def __init__(self, target: io.BytesIO, report: model.Report, progress: Progress):
+        super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
                          bottomMargin=MARGIN, title=report.title, author="ЕРСОКО Desktop",
                          subject=f"{report.organization}, {report.period}", creator="ЕРСОКО Desktop")
         self.report, self.progress = report, progress
@@ -179,9 +179,14 @@ def _clip(text: str, size: float, width: float) -> str:
 
 
 def render_pdf(report: model.Report, path: str | Path, *, progress: Progress | None = None) -> Path:
-    """Write ``report`` to ``path`` (A4 PDF) and return the path."""
+    """Write ``report`` to ``path`` (A4 PDF) atomically and return the path."""
+    return atomic_write_bytes(path, pdf_bytes(report, progress=progress))
+
+
+def pdf_bytes(report: model.Report, *, progress: Progress | None = None) -> bytes:
+    """The report as an A4 PDF document."""
     progress = progress or Progress.none()
-    path = Path(path)
+    buffer = io.BytesIO()
     st = _styles()
     story: list[Flowable] = []
     if report.title_page:
@@ -196,15 +201,15 @@ def render_pdf(report: model.Report, path: str | Path, *, progress: Progress | N
     elif not report.title_page:
         story += [_para(report.title, st["h1"]), _para(f"{report.organization}\n{report.period}", st["body"])]
     for i, section in enumerate(report.sections):
-        progress.step(i / max(1, len(report.sections)) * 0.5, "Отчёт: подготовка разделов")
+        progress.step(0.3 + 0.3 * i / max(1, len(report.sections)), "Отчёт: подготовка разделов")
         story += _section(section, st, key=f"s{i}")
-    doc = _Document(str(path), report, progress)
+    doc = _Document(buffer, report, progress)
     if report.toc and report.title_page:
         doc.multiBuild(story, canvasmaker=_canvas_maker())
     else:
         doc.build(story, canvasmaker=_NumberedCanvas)
-    progress.step(1.0, "Отчёт сохранён")
-    return path
+    progress.step(1.0, "Отчёт сформирован")
+    return buffer.getvalue()
 
 
 def _title_page(report: model.Report, st) -> list[Flowable]:
@@ -219,7 +224,9 @@ def _title_page(report: model.Report, st) -> list[Flowable]:
 
 def _section(section: model.Section, st, key: str) -> list[Flowable]:
     style = st["h1"] if section.level == 0 else st["h2"]
-    out: list[Flowable] = [CondPageBreak(45 * mm), _Heading(section.title, style, min(section.level, 1), key)]
+    out: list[Flowable] = [CondPageBreak(45 * mm)]
+    if section.title:
+        out.append(_Heading(section.title, style, min(section.level, 1), key))
     for block in section.blocks:
         out += _block(block, st)
     return out
@@ -229,23 +236,25 @@ def _block(block: model.Block, st) -> list[Flowable]:
     if isinstance(block, model.Text):
         return [_para(block.text, st.get(block.style, st["body"]))]
     if isinstance(block, model.Table):
+        if not block.in_pdf:
+            return []
         caption = [_para(block.title, st["caption"])] if block.title else []
         note = [_para(block.note, st["note"])] if block.note else []
-        return caption + [table_flowable(block, st), Spacer(1, 3 * mm)] + note
+        return caption + [table_flowable(block), Spacer(1, 3 * mm)] + note
     if isinstance(block, model.Chart):
-        return [KeepTogether([draw_chart(block), Spacer(1, 3 * mm)])]
+        return [KeepTogether([_Graphic(draw_chart(block)), Spacer(1, 3 * mm)])]
     if isinstance(block, model.KeyValues):
         rows = [[_para(k, st["kv_key"]), _para(v, st["body"])] for k, v in block.rows]
         t = RLTable(rows, colWidths=[FRAME_WIDTH * 0.3, FRAME_WIDTH * 0.7])
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID_COLOR)]))
         return [t, Spacer(1, 4 * mm)]
     if isinstance(block, model.QRCode):
-        return [_qr(block), _para(block.caption, st["note"])] if block.caption else [_qr(block)]
+        return [_Graphic(_qr(block))] + ([_para(block.caption, st["note"])] if block.caption else [])
     if isinstance(block, model.Signatures):
         out: list[Flowable] = [Spacer(1, 12 * mm)]
         for line in block.lines:
             out += [_para(f"{line} ____________________ / ____________________ /", st["body"]), Spacer(1, 8 * mm)]
-        out.append(_para("М. П.            Дата: «____» ______________ 20____ г.", st["body"]))
+        out.append(_para("М. П." + "\u00a0" * 24 + "Дата: «____» ______________ 20____ г.", st["body"]))
         return out
     if isinstance(block, model.PageBreak):
         return [PageBreak()]
@@ -261,26 +270,20 @@ def _qr(block: model.QRCode) -> Drawing:
     return drawing
 
 
-def _cell_text(value, column: model.Column) -> str:
-    if value == SUPPRESSED and column.kind != "text":
-        return SUPPRESSED
-    if column.kind == "bool":
-        return "" if value is None else ("да" if value else "нет")
-    return format_value(value, column.kind)
-
-
-def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> Flowable:
+def table_flowable(table: model.Table, width: float = FRAME_WIDTH) -> Flowable:
     """A table that splits by rows and repeats its header on every page."""
     total = sum(c.width for c in table.columns)
     widths = [width * c.width / total for c in table.columns]
     align = ["R" if c.kind in model.NUMERIC_KINDS else "L" for c in table.columns]
-    header = _Row([_wrap(c.title, w, BOLD) for c, w in zip(table.columns, widths)], "header")
+    header = _Row([_wrap(c.title, w, BOLD, HEADER_FONT_SIZE) for c, w in zip(table.columns, widths)], "header")
     rows: list[_Row] = []
     for row in table.display_rows():
         if isinstance(row, model.GroupRow):
             rows.append(_Row([_wrap(row.title, width, BOLD)], "group"))
             continue
-        cells = [_wrap(_cell_text(v, c), w, register_fonts()) for c, v, w in zip(table.columns, row, widths)]
+        # Numbers never wrap ("39,6 %" must not lose its "%" to the next line).
+        cells = [_wrap(format_value(v, c.kind), w, register_fonts()) if c.kind in ("text", "bool")
+                 else [format_value(v, c.kind)] for c, v, w in zip(table.columns, row, widths)]
         risky = table.risk_column is not None and bool(row[table.risk_column])
         rows.append(_Row(cells, "risk" if risky else ""))
     if not rows:
@@ -288,27 +291,66 @@ def table_flowable(table: model.Table, st=None, width: float = FRAME_WIDTH) -> F
     return _FastTable(header, rows, widths, align)
 
 
-LEADING = CELL_FONT_SIZE * 1.25
+HEADER_FONT_SIZE = 6.8
 PAD_V = 2.5
 MAX_CELL_LINES = 60  # a cell longer than a page is cut, never loops the layout
 
 
-def _wrap(text: str, width: float, font: str) -> list[str]:
+def _wrap(text: str, width: float, font: str, size: float = CELL_FONT_SIZE) -> list[str]:
+    """Lines of a cell: words wrapped at spaces; a word wider than the cell is broken (see _break)."""
+    avail = width - 2 * CELL_PADDING
+    if "\n" not in text and stringWidth(text, font, size) <= avail:
+        return [text]  # the common case: one line, no splitting needed
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines += simpleSplit(paragraph, font, CELL_FONT_SIZE, width - 2 * CELL_PADDING) or [""]
+        for line in simpleSplit(paragraph, font, size, avail) or [""]:
+            lines += _break(line, font, size, avail)
     if len(lines) > MAX_CELL_LINES:
         lines = lines[: MAX_CELL_LINES - 1] + ["…"]
     return lines
 
 
+BREAK_AFTER = ("–—-/", ".,;:)")  # dashes first: "01.09.2026–" / "30.09.2026", not "…30.09." / "2026"
+
+
+def _break(word: str, font: str, size: float, avail: float) -> list[str]:
+    """A line still too wide (one long word): break after a dash or punctuation
+    ("01.09.2026–" / "30.09.2026"), else hyphenate between letters, else cut."""
+    out: list[str] = []
+    while len(word) > 1 and stringWidth(word, font, size) > avail:
+        fit = len(word) - 1
+        while fit > 1 and stringWidth(word[:fit], font, size) > avail:
+            fit -= 1
+        cut = 0
+        for chars in BREAK_AFTER:
+            cut = next((i + 1 for i in range(fit - 1, 0, -1) if word[i] in chars), 0)
+            if cut >= fit // 2:
+                break
+        if cut < fit // 2:  # no punctuation late enough: hyphenate between two letters
+            hyphen = fit - 1
+            while hyphen > 2 and not (word[hyphen - 1].isalpha() and word[hyphen].isalpha()
+                                      and sum(ch.isalpha() for ch in word[hyphen:]) >= 2):
+                hyphen -= 1
+            if hyphen > 2:
+                out.append(word[:hyphen] + "-")
+                word = word[hyphen:]
+                continue
+            cut = cut or fit
+        out.append(word[:cut])
+        word = word[cut:]
+    out.append(word)
+    return out
+
+
 class _Row:
-    __slots__ = ("cells", "kind", "height")
+    __slots__ = ("cells", "kind", "size", "leading", "height")
 
     def __init__(self, cells: list[list[str]], kind: str):
         self.cells = cells  # wrapped lines of every cell (one cell for a group row)
         self.kind = kind  # header | group | risk | ""
-        self.height = max(len(c) for c in cells) * LEADING + 2 * PAD_V
+        self.size = HEADER_FONT_SIZE if kind == "header" else CELL_FONT_SIZE
+        self.leading = self.size * 1.25
+        self.height = max(len(c) for c in cells) * self.leading + 2 * PAD_V
 
 
 class _FastTable(Flowable):
@@ -350,38 +392,61 @@ class _FastTable(Flowable):
         if getattr(canvas, "layout_only", False):
             return
         font = register_fonts()
-        y = self.height
         xs = [0.0]
         for w in self.widths:
             xs.append(xs[-1] + w)
         canvas.saveState()
         canvas.setStrokeColor(GRID_COLOR)
         canvas.setLineWidth(0.4)
-        for row in [self.header] + self.rows:
+        y = self.height
+        for row in [self.header] + self.rows:  # backgrounds and grid first, text on top
             h = row.height
             fill = {"header": HEADER_COLOR, "group": GROUP_COLOR, "risk": RISK_COLOR}.get(row.kind)
             if fill is not None:
                 canvas.setFillColor(fill)
                 canvas.rect(0, y - h, self.width, h, stroke=0, fill=1)
-            canvas.setFillColor(colors.black)
-            canvas.setFont(BOLD if row.kind in ("header", "group") else font, CELL_FONT_SIZE)
-            spans = [(0, self.width)] if row.kind == "group" else list(zip(xs, self.widths))
-            for j, ((x, w), lines) in enumerate(zip(spans, row.cells)):
-                right = row.kind not in ("header", "group") and self.align[j] == "R"
-                ty = y - PAD_V - CELL_FONT_SIZE
-                for line in lines:
-                    if right:
-                        canvas.drawRightString(x + w - CELL_PADDING, ty, line)
-                    else:
-                        canvas.drawString(x + CELL_PADDING, ty, line)
-                    ty -= LEADING
             canvas.line(0, y - h, self.width, y - h)
-            if row.kind == "group":
-                canvas.line(0, y, 0, y - h)
-                canvas.line(self.width, y, self.width, y - h)
-            else:
-                for x in xs:
-                    canvas.line(x, y, x, y - h)
+            for x in ((0.0, self.width) if row.kind == "group" else xs):
+                canvas.line(x, y, x, y - h)
             y -= h
         canvas.line(0, self.height, self.width, self.height)
+        # One text object for the whole table: far cheaper than a drawString per cell.
+        text = canvas.beginText()
+        text.setFillColor(colors.black)
+        current_font = None
+        y = self.height
+        for row in [self.header] + self.rows:
+            row_font = BOLD if row.kind in ("header", "group") else font
+            if (row_font, row.size) != current_font:
+                text.setFont(row_font, row.size, row.leading)
+                current_font = (row_font, row.size)
+            spans = [(0.0, self.width)] if row.kind == "group" else list(zip(xs, self.widths))
+            for j, ((x, w), lines) in enumerate(zip(spans, row.cells)):
+                right = row.kind not in ("header", "group") and self.align[j] == "R"
+                ty = y - PAD_V - row.size
+                for line in lines:
+                    if line:
+                        tx = x + w - CELL_PADDING - stringWidth(line, row_font, row.size) if right \
+                            else x + CELL_PADDING
+                        text.setTextOrigin(tx, ty)
+                        text.textOut(line)
+                    ty -= row.leading
+            y -= row.height
+        canvas.drawText(text)
         canvas.restoreState()
+
+
+class _Graphic(Flowable):
+    """A chart or QR drawing that is not drawn during the layout-only first pass."""
+
+    def __init__(self, drawing: Drawing):
+        super().__init__()
+        self.drawing = drawing
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.drawing.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if not getattr(self.canv, "layout_only", False):
+            self.drawing.drawOn(self.canv, 0, 0)

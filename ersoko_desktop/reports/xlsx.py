@@ -8,6 +8,7 @@ formula is written as text (:mod:`.safe_cells`).
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..fileio import atomic_write_bytes
 from ..progress import Progress
 from . import model
 from .numbers import SUPPRESSED, XLSX_FORMATS, fmt_date
@@ -44,8 +46,12 @@ def sheet_title(name: str, taken: set[str]) -> str:
 
 
 def render_xlsx(report: model.Report, path: str | Path, *, progress: Progress | None = None) -> Path:
+    """Write ``report`` to ``path`` (XLSX) atomically and return the path."""
+    return atomic_write_bytes(path, xlsx_bytes(report, progress=progress))
+
+
+def xlsx_bytes(report: model.Report, *, progress: Progress | None = None) -> bytes:
     progress = progress or Progress.none()
-    path = Path(path)
     wb = Workbook()
     taken: set[str] = set()
     info = wb.active
@@ -53,7 +59,7 @@ def render_xlsx(report: model.Report, path: str | Path, *, progress: Progress | 
     _write_info(info, report)
     tables = [t for t in report.tables() if t.sheet]
     for i, table in enumerate(tables):
-        progress.step(i / max(1, len(tables)) * 0.9, "Отчёт Excel: таблицы")
+        progress.step(0.3 + 0.6 * i / max(1, len(tables)), "Отчёт Excel: таблицы")
         write_table(wb.create_sheet(sheet_title(table.sheet or "Таблица", taken)), table)
     for block in (b for s in report.sections for b in s.blocks if isinstance(b, model.KeyValues) and b.sheet):
         ws = wb.create_sheet(sheet_title(block.sheet or "Сведения", taken))
@@ -64,9 +70,10 @@ def render_xlsx(report: model.Report, path: str | Path, *, progress: Progress | 
     charts = [c for c in report.charts() if c.sheet]
     if charts:
         _write_charts(wb, charts, taken)
-    wb.save(path)
-    progress.step(1.0, "Отчёт сохранён")
-    return path
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    progress.step(1.0, "Отчёт сформирован")
+    return buffer.getvalue()
 
 
 def _write_info(ws, report: model.Report) -> None:

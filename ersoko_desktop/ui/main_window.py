@@ -82,6 +82,11 @@ class MainWindow(QMainWindow):
         backups.setToolTip("Создать резервную копию базы или восстановить базу из копии")
         backups.triggered.connect(self.show_backups)
         file_menu.addAction(backups)
+        reports = QAction("Отчёты…", self)
+        reports.setShortcut(QKeySequence("Ctrl+P"))
+        reports.setToolTip("Сформировать отчёт PDF или Excel")
+        reports.triggered.connect(lambda: self.show_reports())
+        file_menu.addAction(reports)
         file_menu.addSeparator()
         quit_action = QAction("Выход", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -169,6 +174,11 @@ class MainWindow(QMainWindow):
 
         BackupsDialog(self.ctx, self).exec()
         self.refresh_status()
+
+    def show_reports(self, kind: str | None = None) -> None:
+        from .dialogs.report_dialog import ReportDialog
+
+        ReportDialog(self.ctx, self, kind=kind).exec()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog
