@@ -94,21 +94,30 @@ def db_url(db_backend, db_path, request) -> str:
 @pytest.fixture
 def engine(db_backend, db_path, request):
     """A migrated database of the test's backend."""
-    from ersoko_desktop.db import open_database
-
-    if db_backend == "postgresql":
-        with request.getfixturevalue("pg_server").copy_of(request.getfixturevalue("pg_migrated_template")) as url:
-            eng = open_database(url)
-            yield eng
-            eng.dispose()
-        return
-    eng = open_database(str(db_path))
-    yield eng
-    eng.dispose()
+    yield from _database(request, db_backend, pg_template="pg_migrated_template", sqlite_path=db_path)
 
 
 @pytest.fixture
 def session(engine):
+    yield from _session_of(engine)
+
+
+def _database(request, db_backend: str, *, pg_template: str, sqlite_path: Path):
+    """Open the test's database: a copy of a PostgreSQL template, or the SQLite file at ``sqlite_path``."""
+    from ersoko_desktop.db import open_database
+
+    if db_backend == "postgresql":
+        with request.getfixturevalue("pg_server").copy_of(request.getfixturevalue(pg_template)) as url:
+            eng = open_database(url)
+            yield eng
+            eng.dispose()
+        return
+    eng = open_database(str(sqlite_path))
+    yield eng
+    eng.dispose()
+
+
+def _session_of(engine):
     from ersoko_desktop.db import make_session_factory
 
     s = make_session_factory(engine)()
@@ -149,30 +158,15 @@ def pg_demo_template(pg_server) -> str:
 def demo_engine(db_backend, tmp_path, request):
     import shutil
 
-    from ersoko_desktop.db import open_database
-
-    if db_backend == "postgresql":
-        with request.getfixturevalue("pg_server").copy_of(request.getfixturevalue("pg_demo_template")) as url:
-            eng = open_database(url)
-            yield eng
-            eng.dispose()
-        return
-    demo_db_template = request.getfixturevalue("demo_db_template")
     path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db_template, path)
-    eng = open_database(str(path))
-    yield eng
-    eng.dispose()
+    if db_backend != "postgresql":
+        shutil.copy(request.getfixturevalue("demo_db_template"), path)
+    yield from _database(request, db_backend, pg_template="pg_demo_template", sqlite_path=path)
 
 
 @pytest.fixture
 def demo_session(demo_engine):
-    from ersoko_desktop.db import make_session_factory
-
-    s = make_session_factory(demo_engine)()
-    yield s
-    s.rollback()
-    s.close()
+    yield from _session_of(demo_engine)
 
 
 def run_cli(*args: str, db: Path | str | None = None, env: dict | None = None, input: str | None = None):

@@ -7,7 +7,7 @@ parsed args and a :class:`CliContext` and returns an exit code.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from typing import Sequence
 
@@ -60,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             emit_json({"error": exc.message, "errors": [d.as_dict() for d in exc.diagnostics]})
         print(f"Ошибка: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``ersoko … | head``): not an error of ours, nothing to report.
+        _silence_stdout()
+        return 141
     except KeyboardInterrupt:
         print("Прервано пользователем; изменения не сохранены.", file=sys.stderr)
         return 130
@@ -70,6 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _utf8_stdio() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -58,6 +58,19 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def respond(args, data: Any, lines: Iterable[str] = (), *, summary: bool = False) -> int:
+    """The one output shape of a command: ``data`` as JSON with ``--format json``, otherwise the human
+    ``lines`` — a listing to stdout, a ``summary`` of what was done to stderr (stdout stays for data).
+    ``lines`` may be a generator: it is only consumed for text output. Returns exit code 0."""
+    if getattr(args, "format", "text") == "json":
+        emit_json(data)
+        return 0
+    stream = sys.stderr if summary else sys.stdout
+    for line in lines:
+        print(line, file=stream)
+    return 0
 
 
 def _json_default(value: Any) -> Any:

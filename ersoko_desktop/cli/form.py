@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .context import CliContext, add_format, emit_json, info
+from .context import CliContext, add_format, respond
 
 
 def register(sub) -> None:
@@ -90,12 +90,8 @@ def run_list(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         specs = [s.as_summary() for s in list_forms(session, level=args.level)]
-    if args.format == "json":
-        emit_json(specs)
-    else:
-        for s in specs:
-            print(f"{s['id']:<24} {s['version']:<6} {s['level']:<13} {s['period']:<14} {s['title']}")
-    return 0
+    return respond(args, specs, (f"{s['id']:<24} {s['version']:<6} {s['level']:<13} {s['period']:<14} {s['title']}"
+                                 for s in specs))
 
 
 def run_export(args, ctx: CliContext) -> int:
@@ -103,13 +99,10 @@ def run_export(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         report = export_xlsx(session, form_id=args.form_id, org_code=args.org, period=args.period, out=args.out)
-    if args.format == "json":
-        emit_json(report.as_dict())
-    else:
-        state = "заполненный" if report.filled else "пустой"
-        info(f"Шаблон ({state}) формы «{report.form_id}» версии {report.version} для {report.org_code} за "
-             f"{report.period}: {report.path}")
-    return 0
+    state = "заполненный" if report.filled else "пустой"
+    return respond(args, report.as_dict(), [
+        f"Шаблон ({state}) формы «{report.form_id}» версии {report.version} для {report.org_code} за "
+        f"{report.period}: {report.path}"], summary=True)
 
 
 def run_import(args, ctx: CliContext) -> int:
@@ -117,15 +110,11 @@ def run_import(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         report = import_xlsx(session, args.file, dry_run=args.dry_run)
-    if args.format == "json":
-        emit_json(report.as_dict())
-    else:
-        prefix = "Проверка (ничего не записано): " if args.dry_run else ""
-        info(f"{prefix}форма «{report.form_id}» {report.org_code} за {report.period}: изменено полей "
-             f"{len(report.changed)}, состояние — {report.status}.")
-        for w in report.warnings:
-            info(f"  предупреждение: {w}")
-    return 0
+    prefix = "Проверка (ничего не записано): " if args.dry_run else ""
+    return respond(args, report.as_dict(), [
+        f"{prefix}форма «{report.form_id}» {report.org_code} за {report.period}: изменено полей "
+        f"{len(report.changed)}, состояние — {report.status}.",
+        *(f"  предупреждение: {w}" for w in report.warnings)], summary=True)
 
 
 def run_status(args, ctx: CliContext) -> int:
@@ -133,16 +122,16 @@ def run_status(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         report = form_status(session, period=args.period, org_code=args.org)
-    if args.format == "json":
-        emit_json(report.as_dict())
-        return 0
+    return respond(args, report.as_dict(), _status_lines(report))
+
+
+def _status_lines(report):
     for r in report.rows:
-        print(f"{r.org_code:<12} {r.form_id:<24} {r.as_dict()['status_ru']:<11} заполнено {r.filled:5.1f} %")
+        yield f"{r.org_code:<12} {r.form_id:<24} {r.as_dict()['status_ru']:<11} заполнено {r.filled:5.1f} %"
     for rate in report.reporting:
         pct = "—" if rate.completeness is None else f"{rate.completeness:.1f} %"
-        print(f"{rate.parent:<12} {rate.form_id:<24} сдали {rate.submitted} из {rate.expected} ({pct}); "
-              f"не сдали: {', '.join(rate.not_submitted) or 'нет'}")
-    return 0
+        yield (f"{rate.parent:<12} {rate.form_id:<24} сдали {rate.submitted} из {rate.expected} ({pct}); "
+               f"не сдали: {', '.join(rate.not_submitted) or 'нет'}")
 
 
 def run_show(args, ctx: CliContext) -> int:
@@ -152,16 +141,10 @@ def run_show(args, ctx: CliContext) -> int:
         view = open_submission(session, form_id=args.form_id, org_code=args.org, period=args.period)
         spec = get_spec(session, args.form_id, view.version)
         shown = display_values(spec, view.values)
-    if args.format == "json":
-        emit_json(view.as_dict())
-        return 0
-    print(f"{view.title} — {view.org_name} ({view.org_code}), {view.period}: {view.status_ru}")
-    for f in spec.fields:
-        if f.id in shown:
-            print(f"  {f.label}: {shown[f.id]}{(' ' + f.unit) if f.unit else ''}")
-    for issue in view.issues:
-        print(f"  [{'ошибка' if issue.severity == 'error' else 'предупреждение'}] {issue.message}")
-    return 0
+    lines = [f"{view.title} — {view.org_name} ({view.org_code}), {view.period}: {view.status_ru}"]
+    lines += [f"  {f.label}: {shown[f.id]}{(' ' + f.unit) if f.unit else ''}" for f in spec.fields if f.id in shown]
+    lines += [f"  [{'ошибка' if i.severity == 'error' else 'предупреждение'}] {i.message}" for i in view.issues]
+    return respond(args, view.as_dict(), lines)
 
 
 def run_transition(args, ctx: CliContext) -> int:
@@ -176,11 +159,8 @@ def run_transition(args, ctx: CliContext) -> int:
         else:
             view = forms.return_submission(session, comment=args.comment, **kwargs)
         data = view.as_dict()
-    if args.format == "json":
-        emit_json({k: data[k] for k in ("form_id", "version", "org", "period", "status", "comment")})
-    else:
-        info(f"Форма «{view.form_id}» {view.org_code} за {view.period}: {view.status_ru}.")
-    return 0
+    return respond(args, {k: data[k] for k in ("form_id", "version", "org", "period", "status", "comment")},
+                   [f"Форма «{view.form_id}» {view.org_code} за {view.period}: {view.status_ru}."], summary=True)
 
 
 def run_attach(args, ctx: CliContext) -> int:
@@ -189,11 +169,8 @@ def run_attach(args, ctx: CliContext) -> int:
     with ctx.session() as session:
         entry = attach_evidence(session, form_id=args.form_id, org_code=args.org, period=args.period,
                                 field_id=args.field, path=args.file)
-    if args.format == "json":
-        emit_json(entry)
-    else:
-        info(f"Файл «{entry['file_name']}» прикреплён (SHA-256 {entry['sha256'][:16]}…).")
-    return 0
+    return respond(args, entry, [f"Файл «{entry['file_name']}» прикреплён (SHA-256 {entry['sha256'][:16]}…)."],
+                   summary=True)
 
 
 def run_mmuko(args, ctx: CliContext) -> int:
@@ -201,14 +178,10 @@ def run_mmuko(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         values = [c.as_dict() for c in mmuko_criteria(session, org_code=args.org, periods=args.period)]
-    if args.format == "json":
-        emit_json(values)
-        return 0
-    for c in values:
-        delta = "" if c["delta"] is None else f" ({c['previous_value']:g} % → {c['value']:g} %, {c['delta']:+g})"
-        print(f"Критерий {c['criterion']} за {c['period']}: {c['points']:g} из {c['max_points']:g} баллов = "
-              f"{c['value']:g} %{delta}")
-    return 0
+    return respond(args, values, (
+        f"Критерий {c['criterion']} за {c['period']}: {c['points']:g} из {c['max_points']:g} баллов = {c['value']:g} %"
+        + ("" if c["delta"] is None else f" ({c['previous_value']:g} % → {c['value']:g} %, {c['delta']:+g})")
+        for c in values))
 
 
 def run_aggregate(args, ctx: CliContext) -> int:
@@ -218,15 +191,10 @@ def run_aggregate(args, ctx: CliContext) -> int:
         result = aggregate(session, org_code=args.org, period=args.period, form_id=args.form)
     data = {"org": args.org, "period": args.period, "form_id": args.form, "values": result.values,
             "reporting": [r.as_dict() for r in result.reporting.values()]}
-    if args.format == "json":
-        emit_json(data)
-        return 0
-    for key, value in result.values.items():
-        print(f"  {key}: {'—' if value is None else value}")
-    for r in result.reporting.values():
-        print(f"  {r.form_id}: сдали {r.submitted} из {r.expected} ({r.completeness} %); "
-              f"не сдали: {', '.join(r.not_submitted) or 'нет'}")
-    return 0
+    lines = [f"  {key}: {'—' if value is None else value}" for key, value in result.values.items()]
+    lines += [f"  {r.form_id}: сдали {r.submitted} из {r.expected} ({r.completeness} %); "
+              f"не сдали: {', '.join(r.not_submitted) or 'нет'}" for r in result.reporting.values()]
+    return respond(args, data, lines)
 
 
 def run_history(args, ctx: CliContext) -> int:
@@ -234,10 +202,7 @@ def run_history(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         events = history(session, form_id=args.form_id, org_code=args.org, period=args.period)
-    if args.format == "json":
-        emit_json(events)
-        return 0
-    for e in events:
-        changes = ", ".join(f"{k}: {(e['before'] or {}).get(k)!r} → {v!r}" for k, v in (e["after"] or {}).items())
-        print(f"{e['at']:%d.%m.%Y %H:%M} {e['actor']}: {e['action']} {changes}")
-    return 0
+    return respond(args, events, (
+        f"{e['at']:%d.%m.%Y %H:%M} {e['actor']}: {e['action']} "
+        + ", ".join(f"{k}: {(e['before'] or {}).get(k)!r} → {v!r}" for k, v in (e["after"] or {}).items())
+        for e in events))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .context import CliContext, add_format, emit_json, info
+from .context import CliContext, add_format, respond
 
 
 def register(sub) -> None:
@@ -25,14 +25,11 @@ def run_import(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         report = import_registry(session, args.file, dry_run=args.dry_run)
-    if args.format == "json":
-        emit_json(report.as_dict())
-    else:
-        prefix = "Проверка (ничего не записано): " if args.dry_run else ""
-        enc = f", кодировка {report.encoding}" if report.encoding else ""
-        info(f"{prefix}реестр «{report.file}»{enc}: добавлено {report.created}, изменено {report.updated}, "
-             f"без изменений {report.unchanged}.")
-    return 0
+    prefix = "Проверка (ничего не записано): " if args.dry_run else ""
+    enc = f", кодировка {report.encoding}" if report.encoding else ""
+    return respond(args, report.as_dict(), [
+        f"{prefix}реестр «{report.file}»{enc}: добавлено {report.created}, изменено {report.updated}, "
+        f"без изменений {report.unchanged}."], summary=True)
 
 
 def run_list(args, ctx: CliContext) -> int:
@@ -40,9 +37,5 @@ def run_list(args, ctx: CliContext) -> int:
 
     with ctx.session() as session:
         orgs = [org_as_dict(o) for o in list_organizations(session, kind=args.kind)]
-    if args.format == "json":
-        emit_json(orgs)
-    else:
-        for o in orgs:
-            print(f"{o['code']:<14} {o['kind']:<13} {o['parent_code'] or '':<12} {o['name']}")
-    return 0
+    return respond(args, orgs, (f"{o['code']:<14} {o['kind']:<13} {o['parent_code'] or '':<12} {o['name']}"
+                                for o in orgs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import InputError
-from .context import CliContext, add_format, emit_json, info, terminal_progress
+from .context import CliContext, add_format, emit_json, respond, terminal_progress
 
 
 def register(sub) -> None:
@@ -66,18 +66,14 @@ def run_import(args, ctx: CliContext) -> int:
     with ctx.session() as session:
         report = import_roadmaps(session, args.file, options=options,
                                  progress=terminal_progress("Импорт", enabled=args.format != "json"))
-    if args.format == "json":
-        emit_json(report.as_dict())
-        return 0
     verdict = {"imported": "загружено", "updated": "обновлено", "unchanged": "файл уже загружен, изменений нет",
                "dry_run": "проверка (ничего не записано)"}[report.status]
-    info(f"«{report.file}»: {verdict}.")
-    for rm in report.roadmaps:
-        info(f"  [{rm.id or '—'}] {rm.title} ({rm.period}): разделов {rm.sections}, мероприятий {rm.tasks}, "
-             f"сроков {rm.occurrences}; новых {rm.created}, изменено {rm.updated}, удалено {rm.removed}")
-    for w in report.warnings:
-        info(f"  предупреждение: {w}")
-    return 0
+    lines = [f"«{report.file}»: {verdict}."]
+    lines += [f"  [{rm.id or '—'}] {rm.title} ({rm.period}): разделов {rm.sections}, мероприятий {rm.tasks}, "
+              f"сроков {rm.occurrences}; новых {rm.created}, изменено {rm.updated}, удалено {rm.removed}"
+              for rm in report.roadmaps]
+    lines += [f"  предупреждение: {w}" for w in report.warnings]
+    return respond(args, report.as_dict(), lines, summary=True)
 
 
 def run_list(args, ctx: CliContext) -> int:
@@ -111,17 +107,17 @@ def run_check(args, ctx: CliContext) -> int:
     today = _date(args.today, "--today") or dt.date.today()
     with ctx.session() as session:
         report = check(session, today=today, roadmap_id=args.roadmap, mine=args.mine)
-    if args.format == "json":
-        emit_json(report.as_dict())
-        return 0
-    print(f"На {today.isoformat()}: просрочено {len(report.overdue)}, в ближайшие 14 дней {len(report.due_soon)}.")
+    return respond(args, report.as_dict(), _check_lines(report, today))
+
+
+def _check_lines(report, today: dt.date):
+    yield f"На {today.isoformat()}: просрочено {len(report.overdue)}, в ближайшие 14 дней {len(report.due_soon)}."
     for title, items in (("Просрочено", report.overdue), ("Скоро срок", report.due_soon)):
         if items:
-            print(f"{title}:")
+            yield f"{title}:"
         for i in items:
-            print(f"  #{i.occurrence_id} {i.end.isoformat() if i.end else ''} {i.number or '•'} "
-                  f"{i.title.splitlines()[0][:80]} — {i.executors or ''} ({i.roadmap[:40]})")
-    return 0
+            yield (f"  #{i.occurrence_id} {i.end.isoformat() if i.end else ''} {i.number or '•'} "
+                   f"{i.title.splitlines()[0][:80]} — {i.executors or ''} ({i.roadmap[:40]})")
 
 
 def run_status(args, ctx: CliContext) -> int:
@@ -130,10 +126,7 @@ def run_status(args, ctx: CliContext) -> int:
     with ctx.session() as session:
         state = set_status(session, occurrence_id=args.occurrence, status=args.status,
                            done_at=_date(args.date, "--date"), comment=args.comment, evidence=args.evidence)
-    if args.format == "json":
-        emit_json(state.as_dict())
-    else:
-        info(f"#{state.id} {state.task_number or ''} {state.task_title.splitlines()[0][:60]}: "
-             f"{STATUS_LABELS[state.status]}" + (f" {state.done_at}" if state.done_at else "")
-             + (f", файлов-подтверждений: {len(state.evidence)}" if state.evidence else ""))
-    return 0
+    return respond(args, state.as_dict(), [
+        f"#{state.id} {state.task_number or ''} {state.task_title.splitlines()[0][:60]}: {STATUS_LABELS[state.status]}"
+        + (f" {state.done_at}" if state.done_at else "")
+        + (f", файлов-подтверждений: {len(state.evidence)}" if state.evidence else "")], summary=True)

@@ -76,3 +76,23 @@ def test_org_import_then_init_org(cli, tmp_path):
     assert report["encoding"] == "cp1251" and report["created"] == 2
     own = cli("init", "--org", "0801", db=db)
     assert own.returncode == 0 and "Черноземельский район" in own.stderr
+
+
+def test_reader_closing_the_pipe_is_not_reported_as_a_crash(demo_db_template, tmp_path, ersoko_home):
+    """``ersoko … | head`` closes the pipe early: exit quietly, no «внутренняя ошибка», no crash log."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    db = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db_template, db)
+    proc = subprocess.Popen([sys.executable, "-m", "ersoko_desktop.cli", "--db", str(db), "indicators", "compute",
+                             "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    assert proc.stdout.read(100).startswith(b"[")  # the reader takes a little and goes away
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=120) == 141
+    assert "ошибка" not in stderr.lower() and "Traceback" not in stderr
+    logs = list(ersoko_home.rglob("*.log"))
+    assert not any("BrokenPipe" in p.read_text(encoding="utf-8", errors="replace") for p in logs)
