@@ -59,3 +59,20 @@ def test_cli_refuses_an_unknown_org_with_exit_2(cli, demo_db_template, tmp_path)
     assert proc.returncode == 2
     assert "NOPE" in json.loads(proc.stdout)["error"]
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_key_card_qr_code_decodes_to_the_public_key(demo_session, tmp_path):
+    """Print → scan: the QR on the rendered page carries exactly the organization and the raw key."""
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    init_key(demo_session)
+    result = generate_report(demo_session, kind="keycard", fmt="pdf", out=tmp_path / "card.pdf")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(result.path), str(tmp_path / "page")],
+                   check=True)
+    codes = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
+    assert [c.format for c in codes] == [zxingcpp.BarcodeFormat.QRCode]
+    key = demo_session.scalar(select(SigningKey.public_key))
+    assert codes[0].text == f"ersoko-key:1;org=DEMO-M1;ed25519={base64.b64encode(key).decode()}"
