@@ -205,6 +205,10 @@ class _Writer:
                 if not any(c.key.startswith(s["form_id"]) for c in self.stats.conflicts):
                     self.stats.warnings.append(f"{what}: нет описания формы версии {s['version']}; не загружена")
                 continue
+            problem = _form_problem(definition, s)
+            if problem:
+                self.stats.conflicts.append(Conflict("форма", what, f"{problem}; форма не загружена"))
+                continue
             org_id = self.org_ids[s["org"]]
             incoming_time = _stamp(s.get("updated_at")) or utcnow()
             row = self.session.scalar(select(FormSubmission).where(
@@ -317,3 +321,25 @@ def received_store() -> Path:
     path = user_data_dir() / "packages" / "received"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _form_problem(definition: FormDefinition, submission: dict) -> str | None:
+    """The sender's program checked the form, but the receiver trusts no program: the same rules of the
+    definition run again (required fields only for a form that claims to be sent or accepted)."""
+    from ..errors import ErsokoError
+    from ..formspec.validation import validate
+    from .forms import COUNTED, spec_of
+
+    try:
+        spec = spec_of(definition)
+        values = submission.get("values")
+        if not isinstance(values, dict):
+            return "значения формы в пакете не являются набором «поле → значение»"
+        result = validate(spec, values, check_required=submission.get("status") in COUNTED)
+    except ErsokoError as exc:
+        return f"описание формы не читается: {exc.message}"
+    if result.ok:
+        return None
+    shown = "; ".join(i.message for i in result.errors[:3])
+    more = f" (и ещё {len(result.errors) - 3})" if len(result.errors) > 3 else ""
+    return f"значения не проходят проверку по описанию формы: {shown}{more}"

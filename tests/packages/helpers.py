@@ -14,6 +14,14 @@ REGISTRY = [("R", "Область", "region", None), ("M1", "Степной ра
             ("S2", "СОШ №2", "school", "M1"), ("S3", "СОШ №3", "school", "M2")]
 
 
+# A real (minimal) form definition: the receiver re-checks incoming forms against it.
+VSOKO_DEFINITION = {"id": "vsoko", "version": "1", "title": "Самообследование ВСОКО", "level": "school",
+                    "period": "school_year",
+                    "sections": [{"id": "main", "title": "Кадры", "fields": [
+                        {"id": "f1", "type": "integer", "label": "Число педагогов", "required": True,
+                         "min": 0, "max": 500}]}]}
+
+
 def add_registry(session, rows=REGISTRY) -> None:
     by_code: dict[str, Organization] = {}
     for code, name, kind, parent in rows:
@@ -73,7 +81,7 @@ def fill_school(session, code: str, *, n: int = 20, year: int = 2025, subject: s
     definition = session.scalar(select(FormDefinition).where(FormDefinition.form_id == "vsoko"))
     if definition is None:
         definition = FormDefinition(form_id="vsoko", version="1", title="Самообследование ВСОКО", level="school",
-                                    sha256="a" * 64, definition={"fields": [{"id": "f1"}]})
+                                    sha256="a" * 64, definition=VSOKO_DEFINITION)
         session.add(definition)
         session.flush()
     sub = FormSubmission(form_id="vsoko", definition_id=definition.id, org_id=school.id, period="2024/25",

@@ -188,6 +188,35 @@ def test_newer_local_edits_are_reported_not_overwritten(tmp_path):
         assert s.scalar(select(TaskOccurrence)).comment == "школа уточнила"  # the school's newer edit won
 
 
+def test_received_form_is_checked_again_against_its_definition(tmp_path):
+    """A correctly signed package whose form breaks the form's own rules (a value above the maximum,
+    a sent form with a required field empty) is imported without that form, and the report says why."""
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=6)
+        s.scalar(select(FormSubmission)).values = {"f1": 900}  # the definition allows 0..500
+    exchange_keys(school, muni, tmp_path, "s1")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "p1.zip")
+    with session_scope(muni) as s:
+        report = import_package(s, tmp_path / "p1.zip")
+    assert report.status == "imported", report.message
+    [conflict] = report.stats.conflicts
+    assert conflict.entity == "форма" and "не проходят проверку" in conflict.message and "500" in conflict.message
+    assert _count(muni, FormSubmission) == 0
+    assert _count(muni, ParticipantResult) == 6  # the rest of the package is there
+
+    with session_scope(school) as s:
+        s.scalar(select(FormSubmission)).values = {}  # sent, but the required field is empty
+        export_package(s, out=tmp_path / "p2.zip")
+    with session_scope(muni) as s:
+        report = import_package(s, tmp_path / "p2.zip")
+    assert [c.entity for c in report.stats.conflicts] == ["форма"]
+    assert "Число педагогов" in report.stats.conflicts[0].message
+    assert _count(muni, FormSubmission) == 0
+
+
 def test_municipality_cannot_alter_a_school_package_it_forwards(tmp_path):
     from ersoko_desktop.services import keys
 
