@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QTableWidget, QTableWidgetItem
 
 from ersoko_desktop.formspec import load_shipped
@@ -125,3 +126,54 @@ def test_forms_page_lists_opens_and_saves(qtbot, demo_engine):
     with ctx.session() as s:
         view = forms.open_submission(s, form_id="school_context", org_code=target.org_code, period="2026/27")
     assert view.values["students_total"] == 321
+
+
+def test_attach_button_stores_the_document_and_shows_its_name(qtbot, demo_engine, tmp_path, monkeypatch):
+    """«Прикрепить…» on an evidence field: the chosen file is stored by its SHA-256 and named in the editor."""
+    import hashlib
+
+    from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton
+    from sqlalchemy import select
+
+    from ersoko_desktop.db.models import Evidence
+    from ersoko_desktop.settings import set_own_organization
+    from ersoko_desktop.ui.context import AppContext
+    from ersoko_desktop.ui.views.forms import Page
+
+    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    with ctx.session() as s:
+        set_own_organization(s, "DEMO-S04")  # a school editing its own draft
+    document = tmp_path / "отчёт о самообследовании.pdf"
+    document.write_bytes(b"%PDF-1.4 demo")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(document), "")))
+    page = Page(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    page.period.setCurrentText("2025/26")
+    page.select("DEMO-S04", "vsoko_self_evaluation")
+    assert page.view.status == "draft" and page.editor is not None
+    label = page.editor.findChild(QLabel, "public_report_file__evidence")
+    assert "не прикреплены" in label.text()
+    button = next(b for b in label.parent().findChildren(QPushButton) if b.text() == "Прикрепить…")
+    finished: list = []
+    monkeypatch.setattr(page, "attach", _recording(page.attach, finished))
+    page.editor.attach_requested.disconnect()
+    page.editor.attach_requested.connect(page.attach)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: finished and finished[0].finished, timeout=15000)
+    assert finished[0].exception is None
+    with ctx.session() as s:
+        ev = s.scalar(select(Evidence).where(Evidence.field_id == "public_report_file"))
+        assert ev.file_name == "отчёт о самообследовании.pdf"
+        assert ev.sha256 == hashlib.sha256(b"%PDF-1.4 demo").hexdigest()
+    label = page.editor.findChild(QLabel, "public_report_file__evidence")  # the editor was rebuilt
+    assert "отчёт о самообследовании.pdf" in label.text()
+
+
+def _recording(fn, sink: list):
+    def wrapper(*args, **kwargs):
+        task = fn(*args, **kwargs)
+        sink.append(task)
+        return task
+    return wrapper
