@@ -9,6 +9,7 @@ this module only arranges them. Small groups (N < 5) are suppressed when rendere
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -281,16 +282,24 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
     series = [(org.name, [q for _l, q, _g in chart_quality])]
     if region_idx:
         series.append((region.name if region else "Регион", [g for _l, _q, g in chart_quality]))
-    summary.insert(1, model.Chart("Качество знаний, %: сравнение с регионом", [c[0] for c in chart_quality],
-                                  series, sheet="Диаграмма"))
-    sections = [model.Section("1. Общие результаты", summary)]
+    summary.insert(1, model.Chart("Качество знаний, %: сравнение с регионом" if region_idx else "Качество знаний, %",
+                                  [c[0] for c in chart_quality], series, sheet="Диаграмма"))
+    top = itertools.count(1)  # top-level section numbers
+    sections = [model.Section(f"{next(top)}. Общие результаты", summary)]
+    for_region = own_level == "region"
+    if for_region:
+        sections.append(_municipalities_section(f"{next(top)}.", levels["municipality"], scope, year, keys))
 
-    # 2. all schools, one table per procedure (PDF) and one flat sheet (Excel)
+    # 2. all schools, one table per procedure (PDF) and one flat sheet (Excel). A region has hundreds of
+    # schools: its PDF keeps municipalities and the flagged schools (section 3); every school is in Excel.
     school_cols = [model.Column("Образовательная организация", "text", 2.2)] + [c for _k, c in INDICATOR_COLUMNS] \
         + [model.Column("Признаки", "text", 0.9), model.Column("Риск", "bool", 0.7)]
     flat_rows = []
-    sections.append(model.Section("2. Результаты образовательных организаций", [
-        model.Text("Строки ОО из списка риска выделены цветом; расшифровка признаков — в разделе 3.")]))
+    schools_note = ("Результаты всех образовательных организаций региона — в версии Excel этого отчёта "
+                    "(лист «Результаты ОО»); ОО с признаками необъективности — в разделе 3." if for_region else
+                    "Строки ОО из списка риска выделены цветом; расшифровка признаков — в разделе 3.")
+    number = next(top)
+    sections.append(model.Section(f"{number}. Результаты образовательных организаций", [model.Text(schools_note)]))
     for i, ((subject, grade), group) in enumerate(schools.groupby(["subject", "grade"], sort=True), start=1):
         proc_rows = []
         for r in group.sort_values("org").itertuples(index=False):
@@ -299,8 +308,9 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
                                                                   bool(flag and flag.risk)]
             proc_rows.append(row)
             flat_rows.append([r.org, r.org_name, subject, int(grade)] + row[1:])
-        sections.append(model.Section(f"2.{i}. {_short(subject, int(grade))}", [
-            model.Table(school_cols, proc_rows, n_column=1, risk_column=len(school_cols) - 1)], level=1))
+        if not for_region:
+            sections.append(model.Section(f"{number}.{i}. {_short(subject, int(grade))}", [
+                model.Table(school_cols, proc_rows, n_column=1, risk_column=len(school_cols) - 1)], level=1))
     flat_cols = [model.Column("Код ОО", "text", 1), model.Column("Образовательная организация", "text", 2.6),
                  model.Column("Предмет", "text", 1.2), model.Column("Класс", "text", 0.5)] + school_cols[1:]
     sections[-1].blocks.append(model.Table(flat_cols, flat_rows, sheet="Результаты ОО", n_column=4,
@@ -311,7 +321,7 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
     sign_rows = [[f"{f.org_name} ({f.org})", _short(f.subject, f.grade), f.n, ", ".join(f.signs),
                   "\n".join(f"{s}: {f.evidence.get(s, '')}" for s in f.signs), f.risk] for f in flags]
     risk_rows = [[f"{r.org_name} ({r.org})", "\n".join(r.reasons)] for r in risk_list(flags)]
-    sections.append(model.Section("3. Признаки необъективности результатов", [
+    sections.append(model.Section(f"{next(top)}. Признаки необъективности результатов", [
         model.Text(f"Признаки рассчитаны для групп не менее 10 участников. {legend}.", "note"),
         model.Table([model.Column("ОО", "text", 2), model.Column("Предмет, класс", "text", 1.3),
                      model.Column("N", "int", 0.5), model.Column("Признаки", "text", 0.9),
@@ -327,7 +337,7 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
                    "\n".join(line for y in sorted(e.low_procedures) for line in e.low_procedures[y]),
                    "нет данных" if e.shfnsu is None else ("да: " + ", ".join(e.shfnsu_factors) if e.shfnsu else "нет")]
                   for e in shnor]
-    sections.append(model.Section("4. Школы с низкими образовательными результатами (ШНОР)", [
+    sections.append(model.Section(f"{next(top)}. Школы с низкими образовательными результатами (ШНОР)", [
         model.Text("ШНОР: доля «2» не менее 25 % или средняя отметка в нижних 10 % муниципалитета не менее чем "
                    "в двух процедурах в каждом из двух последних лет.", "note"),
         model.Table([model.Column("ОО", "text", 2), model.Column("Низкие результаты", "text", 5),
@@ -335,15 +345,31 @@ def build_municipal_report(session: Session, *, org: Organization, year: int | N
     ]))
 
     # 5. ММУКО criteria
-    sections.append(_mmuko_section(session, org))
+    sections.append(_mmuko_section(session, org, f"{next(top)}."))
     return model.Report(kind="municipal", title="Аналитический отчёт о результатах оценки качества образования",
                         organization=org.name, org_code=org.code, period=f"{year} год",
                         subtitle="Всероссийские проверочные работы, объективность, ШНОР, критерии ММУКО",
                         sections=sections)
 
 
-def _mmuko_section(session: Session, org: Organization) -> model.Section:
-    title = "5. Критерии ММУКО: динамика"
+def _municipalities_section(number: str, munis: pd.DataFrame, scope: set[str], year: int,
+                            keys: list[str]) -> model.Section:
+    """For a region: one table per procedure with a row for every municipality."""
+    cols = [model.Column("Муниципалитет", "text", 2.2)] + [c for _k, c in INDICATOR_COLUMNS]
+    own = munis[munis["org"].isin(scope) & (munis["year"] == year)]
+    blocks: list[model.Block] = []
+    flat_rows: list[list[Any]] = []
+    for (subject, grade), group in own.groupby(["subject", "grade"], sort=True):
+        rows = [[f"{r.org_name} ({r.org})"] + _row(r, keys) for r in group.sort_values("org").itertuples(index=False)]
+        blocks.append(model.Table(cols, rows, title=_short(subject, int(grade)), n_column=1))
+        flat_rows += [[r[0], subject, int(grade)] + r[1:] for r in rows]
+    flat_cols = [cols[0], model.Column("Предмет", "text", 1.2), model.Column("Класс", "text", 0.5)] + cols[1:]
+    blocks.append(model.Table(flat_cols, flat_rows, sheet="Муниципалитеты", n_column=3, in_pdf=False))
+    return model.Section(f"{number} Результаты муниципалитетов", blocks)
+
+
+def _mmuko_section(session: Session, org: Organization, number: str) -> model.Section:
+    title = f"{number} Критерии ММУКО: динамика"
     values = mmuko_criteria(session, org_code=org.code)
     if not values:
         return model.Section(title, [model.Text("Формы с критериями ММУКО для этой организации не заполнены.", "note")])

@@ -116,6 +116,33 @@ def test_municipal_report_suppresses_small_groups_and_lists_risks(demo_session, 
     assert rules and "да" in rules[0].formula[0]
 
 
+def test_region_report_compares_municipalities_and_keeps_every_school_in_excel(demo_session, tmp_path):
+    report = build_report(demo_session, kind="municipal", org_code="DEMO-R", year=2026)
+    titles = [s.title for s in report.sections if s.level == 0]
+    assert titles == ["1. Общие результаты", "2. Результаты муниципалитетов",
+                      "3. Результаты образовательных организаций", "4. Признаки необъективности результатов",
+                      "5. Школы с низкими образовательными результатами (ШНОР)", "6. Критерии ММУКО: динамика"]
+    assert not [s for s in report.sections if s.title.startswith("3.")  and s.level == 1]  # no school tables in PDF
+    munis = report.sections[1]
+    math4 = next(b for b in munis.blocks if isinstance(b, model.Table) and b.title == "Математика, 4 кл.")
+    schools = {o.code: o.parent.code for o in demo_session.scalars(select(Organization).where(
+        Organization.kind == "school"))}
+    for row in math4.rows:
+        code = row[0].rsplit("(", 1)[1].rstrip(")")
+        marks = [m for school in schools if schools[school] == code
+                 for m in _marks(demo_session, school, "Математика", 4, 2026)]
+        assert row[1] == len(marks) and marks
+        assert row[7] == pytest.approx(sum(m >= 4 for m in marks) / len(marks) * 100, abs=0.051)  # качество
+    assert {r[0].rsplit("(", 1)[1] for r in math4.rows} == {"DEMO-M1)", "DEMO-M2)"}
+
+    xlsx = generate_report(demo_session, kind="municipal", fmt="xlsx", out=tmp_path / "r.xlsx", org_code="DEMO-R",
+                           year=2026)
+    wb = load_workbook(xlsx.path)
+    assert {"Муниципалитеты", "Результаты ОО"} <= set(wb.sheetnames)
+    in_excel = {r[0] for r in wb["Результаты ОО"].iter_rows(min_row=2, values_only=True)}
+    assert in_excel == set(schools)
+
+
 def test_municipal_report_is_refused_for_a_school(demo_session):
     with pytest.raises(InputError, match="--kind school"):
         build_report(demo_session, kind="municipal", org_code="DEMO-S01", year=2026)
