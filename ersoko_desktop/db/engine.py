@@ -17,13 +17,22 @@ ENV_VAR = "ERSOKO_DB"
 
 
 def resolve_db(db: str | os.PathLike | None = None) -> str:
-    """``--db`` wins, then ``ERSOKO_DB``, then the user data dir; a plain path becomes a SQLite URL."""
-    value = str(db) if db else os.environ.get(ENV_VAR) or str(default_db_path())
+    """``--db`` wins, then ``ERSOKO_DB``, then the database the user chose (preference ``db``, set by
+    the first-run wizard), then the user data dir; a plain path becomes a SQLite URL."""
+    value = str(db) if db else os.environ.get(ENV_VAR) or remembered_db() or str(default_db_path())
     if "://" in value:
         return _with_driver(value)
     path = Path(value).expanduser().absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def remembered_db() -> str | None:
+    """The database chosen in the program (preference ``db``), if any."""
+    from ..settings import load_preferences
+
+    value = load_preferences().get("db")
+    return value if isinstance(value, str) and value else None
 
 
 def _with_driver(url: str) -> str:

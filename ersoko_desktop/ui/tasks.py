@@ -50,7 +50,8 @@ class Task(QObject):
     done = Signal(object)
     error = Signal(object)
 
-    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], kwargs: dict, title: str):
+    def __init__(self, parent: QWidget | None, fn: Callable[..., Any], kwargs: dict, title: str, *,
+                 quiet: bool = False):
         super().__init__(parent)
         self.signals = _Signals()
         self.progress = Progress(lambda frac, text: self.signals.progressed.emit(frac, text))
@@ -64,7 +65,8 @@ class Task(QObject):
         self.dialog.canceled.connect(self.cancel)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._show)
+        if not quiet:
+            self._timer.timeout.connect(self._show)
         self.signals.progressed.connect(self._on_progress)
         self.signals.finished.connect(self._on_finished)
         self.signals.failed.connect(self._on_failed)
@@ -113,9 +115,10 @@ _running: set[Task] = set()
 
 def run(parent: QWidget | None, fn: Callable[..., Any], *, title: str = "Выполняется…",
         on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> Task:
-    """Start ``fn(progress=..., **kwargs)`` in the thread pool; errors default to a message box."""
-    task = Task(parent, fn, kwargs, title)
+        on_error: Callable[[BaseException], None] | None = None, quiet: bool = False, **kwargs: Any) -> Task:
+    """Start ``fn(progress=..., **kwargs)`` in the thread pool; errors default to a message box.
+    ``quiet``: no progress dialog (background loads the page shows as it likes)."""
+    task = Task(parent, fn, kwargs, title, quiet=quiet)
     if on_done:
         task.done.connect(on_done)
     task.error.connect(on_error or (lambda exc: show_error(parent, exc)))
