@@ -127,6 +127,7 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
         dialog = FirstRunDialog(ctx)
         if not dialog.exec():
             return 0
+        ctx = dialog.ctx  # the wizard may have moved the database to the folder the user chose
         if dialog.use_demo:
             ctx.close()
             ctx = open_demo_context()

@@ -90,22 +90,28 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("Выход", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setToolTip("Закрыть программу (Ctrl+Q)")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         go_menu = self.menuBar().addMenu("&Переход")
         for i, (_key, title, _m) in enumerate(PAGES):
             action = QAction(title, self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.setToolTip(f"Открыть страницу «{title}» (Ctrl+{i + 1})")
             action.triggered.connect(lambda _=False, row=i: self.nav.setCurrentRow(row))
             go_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Справка")
         guide = QAction("Руководство пользователя", self)
         guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.setToolTip("Краткое руководство по работе с программой (F1)")
         guide.triggered.connect(self.show_user_guide)
         help_menu.addAction(guide)
         about = QAction("О программе", self)
         about.triggered.connect(self.show_about)
+        about.setToolTip("Версия программы и лицензии")
         help_menu.addAction(about)
+        for menu in (file_menu, go_menu, help_menu):
+            menu.setToolTipsVisible(True)
 
     def refresh_status(self) -> None:
         org = self.ctx.own_org()

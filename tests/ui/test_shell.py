@@ -47,28 +47,32 @@ def test_results_page_loads_lazily(qtbot, demo_ctx):
     assert model.rows[0][0].startswith("DEMO-S")
 
 
-def test_first_run_dialog_loads_registry_and_applies_choice(qtbot, engine, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
+def test_first_run_dialog_loads_registry_and_applies_choice(qtbot, engine, tmp_path):
+    from PySide6.QtWidgets import QWizard
 
     from ersoko_desktop.settings import own_organization
     from ersoko_desktop.ui.dialogs.first_run import FirstRunDialog
 
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     ctx = AppContext(engine=engine, db_label="t")
     dialog = FirstRunDialog(ctx)
     qtbot.addWidget(dialog)
-    assert dialog.org.count() == 0 and not dialog.ok_button.isEnabled()
+    dialog.show()
+    dialog.next()  # role: school
+    assert dialog.org_page.org.count() == 0
     reg = tmp_path / "r.csv"
     reg.write_text("Код;Наименование;Тип;Код вышестоящей\n08;Регион;регион;\n0801;Район;муниципалитет;08\n"
                    "080101;Школа №1;школа;0801\n", encoding="utf-8")
-    dialog.load_registry_file(str(reg))
-    assert dialog.org.count() == 1 and dialog.org.currentData() == "080101"
-    dialog.role.setCurrentIndex(dialog.role.findData("municipality"))
-    assert dialog.org.currentData() == "0801"
-    dialog.ok_button.click()
-    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.load_registry_file(str(reg))
+    assert dialog.org_page.org.count() == 1 and dialog.org_page.org.currentData() == "080101"
+    dialog.back()
+    dialog.role_page.set_role("municipality")
+    dialog.next()
+    assert dialog.org_page.org.currentData() == "0801"
+    dialog.next()
+    assert dialog.currentId() == 2
     with ctx.session() as s:
         assert own_organization(s).code == "0801"
+    assert isinstance(dialog, QWizard)
 
 
 def test_task_runs_in_worker_and_returns_on_gui_thread(qtbot):

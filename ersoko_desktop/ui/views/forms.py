@@ -130,6 +130,19 @@ class Page(PageBase):
         splitter.setSizes([480, 720])
         self.body.addWidget(splitter, 1)
 
+        for widget, tip in (
+                (self.period, "Отчётный период: учебный год «2025/26» или календарный год «2025»"),
+                (self.org, "Чьи формы показать: своя организация или подведомственные"),
+                (self.save_button, "Сохранить черновик формы (Ctrl+S)"),
+                (self.submit_button, "Отправить форму на проверку вышестоящей организации; после отправки "
+                                     "она не редактируется"),
+                (self.approve_button, "Принять отправленную форму подведомственной организации"),
+                (self.return_button, "Вернуть форму на доработку с комментарием"),
+                (self.upgrade_button, "Перенести значения в новую версию формы"),
+                (self.export_button, "Сохранить форму как защищённый шаблон Excel для заполнения"),
+                (self.import_button, "Загрузить заполненный шаблон Excel (с проверкой каждой ячейки)")):
+            widget.setToolTip(tip)
+        self.save_button.setShortcut("Ctrl+S")
         self.save_button.clicked.connect(self.save)
         self.submit_button.clicked.connect(self.submit)
         self.approve_button.clicked.connect(self.approve)

@@ -82,12 +82,16 @@ class Page(PageBase):
         self._build_table_tab()
         self._build_flags_tab()
         self._build_shnor_tab()
+        self.remember.combo("chart", self.chart_kind)
+        self.remember.tabs("tab", self.tabs)
         self.status = hint_label("")
         self.body.addWidget(self.status)
 
     # --- layout -------------------------------------------------------------------------------
     def _build_filters(self) -> None:
-        bar = QHBoxLayout()
+        """Two rows, so nothing is cut at 1280 px: what to compute, then how to show and export it."""
+        from ..remember import Remember
+
         self.year = QComboBox()
         self.kind = QComboBox()
         self.subject = QComboBox()
@@ -95,21 +99,55 @@ class Page(PageBase):
         self.level = QComboBox()
         for key, title in LEVELS:
             self.level.addItem(title, key)
+        tips = {
+            self.year: "Год проведения процедуры; признаки необъективности и ШНОР считаются за этот год",
+            self.kind: "Вид оценочной процедуры: ВПР, ОГЭ, ЕГЭ, РДР…",
+            self.subject: "Учебный предмет",
+            self.grade: "Параллель (класс), в которой проводилась процедура",
+            self.level: "Уровень таблицы: школы, муниципалитеты, регион или классы",
+        }
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
         for label, combo in (("Год:", self.year), ("Процедура:", self.kind), ("Предмет:", self.subject),
-                             ("Параллель:", self.grade), ("Уровень:", self.level)):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(combo)
+                             ("Параллель:", self.grade)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(8)
+            combo.setToolTip(tips[combo])
+            caption = QLabel(label)
+            caption.setBuddy(combo)
+            filters.addWidget(caption)
+            filters.addWidget(combo)
+            filters.addSpacing(10)
+        filters.addStretch(1)
         self.compute_button = QPushButton("Рассчитать")
+        self.compute_button.setProperty("accent", True)
+        self.compute_button.setToolTip("Рассчитать показатели, признаки необъективности и ШНОР по выбранным условиям "
+                                       "(F5)")
+        self.compute_button.setShortcut("F5")
         self.compute_button.clicked.connect(self.compute)
+        filters.addWidget(self.compute_button)
+        self.body.addLayout(filters)
+
+        view = QHBoxLayout()
+        view.setSpacing(6)
+        caption = QLabel("Уровень:")
+        caption.setBuddy(self.level)
+        self.level.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.level.setToolTip(tips[self.level])
+        view.addWidget(caption)
+        view.addWidget(self.level)
+        view.addStretch(1)
         self.export_button = QPushButton("Экспорт…")
-        self.export_button.setToolTip("XLSX или CSV; группы меньше 5 участников скрываются («—»)")
+        self.export_button.setToolTip("Сохранить таблицу в XLSX или CSV; группы меньше 5 участников скрываются («—»)")
         self.export_button.clicked.connect(self.export)
-        bar.addStretch(1)
-        bar.addWidget(self.compute_button)
-        bar.addWidget(self.export_button)
-        self.body.addLayout(bar)
+        view.addWidget(self.export_button)
+        self.body.addLayout(view)
         self.year.currentIndexChanged.connect(self._filters_changed)
         self.level.currentIndexChanged.connect(self._show_table)
+        self.remember = Remember(self.ctx, "indicators")
+        for name, combo in (("year", self.year), ("kind", self.kind), ("subject", self.subject),
+                            ("grade", self.grade), ("level", self.level)):
+            self.remember.combo(name, combo)
 
     def _build_table_tab(self) -> None:
         page = QWidget()
@@ -128,6 +166,7 @@ class Page(PageBase):
         self.chart_kind = QComboBox()
         for key, title in CHARTS:
             self.chart_kind.addItem(title, key)
+        self.chart_kind.setToolTip("Диаграмма для строки, выбранной в таблице")
         self.chart_kind.currentIndexChanged.connect(self._update_chart)
         chart_bar.addWidget(self.chart_kind)
         chart_bar.addStretch(1)
@@ -159,6 +198,7 @@ class Page(PageBase):
         layout.addWidget(self.evidence)
         row = QHBoxLayout()
         self.roadmap_button = QPushButton("Открыть задачу дорожной карты…")
+        self.roadmap_button.setToolTip("Добавить в дорожную карту мероприятие по выбранной школе с признаками")
         self.roadmap_button.setVisible(roadmap_task_factory() is not None)
         self.roadmap_button.clicked.connect(self._open_roadmap_task)
         row.addStretch(1)
@@ -187,6 +227,7 @@ class Page(PageBase):
         self._fill(self.subject, "Все предметы", sorted({p.subject for p in procs}))
         self._fill(self.grade, "Все параллели", sorted({p.grade for p in procs}),
                    labels={g: f"{g} класс" for g in range(1, 12)})
+        self.remember.restore(quiet=True)
         if not procs:
             self.status.setText("Нет загруженных результатов: загрузите результаты процедур или откройте демо-базу.")
         elif self.data is None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -84,14 +85,24 @@ class Page(PageBase):
         self.body.addWidget(self.key_label)
         actions = QHBoxLayout()
         self.create_key_button = QPushButton("Создать ключ подписи")
+        self.create_key_button.setToolTip("Создать ключ подписи своей организации (один раз)")
         self.create_key_button.clicked.connect(self.create_key)
         self.export_public_button = QPushButton("Сохранить открытый ключ…")
+        self.export_public_button.setToolTip("Файл открытого ключа для муниципалитета или ЦОКО: они сверят его "
+                                             "отпечаток с карточкой ключа")
         self.export_public_button.clicked.connect(self.export_public)
         self.export_button = QPushButton("Выгрузить пакет…")
+        self.export_button.setToolTip("Подписать и сохранить пакет с данными за период для вышестоящей организации "
+                                      "(Ctrl+E)")
+        self.export_button.setShortcut("Ctrl+E")
         self.export_button.clicked.connect(self.open_export)
         self.import_button = QPushButton("Проверить и загрузить пакет…")
+        self.import_button.setToolTip("Проверить подпись и содержимое пакета, затем загрузить его (Ctrl+O)")
+        self.import_button.setShortcut("Ctrl+O")
         self.import_button.clicked.connect(self.open_import)
         self.trust_export_button = QPushButton("Выгрузить список доверия…")
+        self.trust_export_button.setToolTip("Подписанный список ключей, которым доверяет эта организация, — "
+                                            "для школ или ЦОКО")
         self.trust_export_button.clicked.connect(self.export_trust)
         for button in (self.create_key_button, self.export_public_button, self.export_button, self.import_button,
                        self.trust_export_button):
@@ -100,17 +111,51 @@ class Page(PageBase):
         self.body.addLayout(actions)
 
         self.tabs = QTabWidget()
+        journal_tab = QWidget()
+        journal_layout = QVBoxLayout(journal_tab)
+        filters = QHBoxLayout()
+        self.direction_filter = QComboBox()
+        self.direction_filter.addItem("Все действия", None)
+        for code, title in DIRECTION_RU.items():
+            self.direction_filter.addItem(title.capitalize(), code)
+        self.direction_filter.setToolTip("Показать только выгрузки, загрузки или проверки")
+        self.result_filter = QComboBox()
+        self.result_filter.addItem("Любой результат", None)
+        for code, title in RESULT_RU.items():
+            self.result_filter.addItem(title.capitalize(), code)
+        self.result_filter.setToolTip("Показать только успешные, отклонённые или повторные пакеты")
+        self.text_filter = QLineEdit()
+        self.text_filter.setPlaceholderText("Организация, файл или текст…")
+        self.text_filter.setToolTip("Показать строки журнала, где есть этот текст (код организации, имя файла, сообщение)")
+        self.text_filter.setClearButtonEnabled(True)
+        for caption, widget in (("Действие:", self.direction_filter), ("Результат:", self.result_filter),
+                                ("Поиск:", self.text_filter)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        journal_layout.addLayout(filters)
         self.journal = _table(["Когда (UTC)", "Действие", "Результат", "Отправитель", "№", "Получатель", "Файл",
                                "Сообщение"], 7)
-        self.tabs.addTab(self.journal, "Журнал пакетов")
+        journal_layout.addWidget(self.journal, 1)
+        self.tabs.addTab(journal_tab, "Журнал пакетов")
+        self.direction_filter.currentIndexChanged.connect(self._fill_journal)
+        self.result_filter.currentIndexChanged.connect(self._fill_journal)
+        self.text_filter.textChanged.connect(self._fill_journal)
         trust_tab = QWidget()
         trust_layout = QVBoxLayout(trust_tab)
         self.trusted = _table(["Организация", "Роль", "Статус", "Отпечаток", "Добавлен", "Примечание"], 3)
         trust_layout.addWidget(self.trusted)
         trust_buttons = QHBoxLayout()
-        for text, slot in (("Добавить ключ из файла…", self.trust_file), ("Вывести из обращения", self.retire_selected),
-                           ("Отозвать", self.revoke_selected)):
+        for text, slot, tip in (
+                ("Добавить ключ из файла…", self.trust_file,
+                 "Доверять открытому ключу другой организации — только сверив отпечаток с карточкой"),
+                ("Вывести из обращения", self.retire_selected,
+                 "Ключ больше не используется; старые пакеты, подписанные им, остаются действительными"),
+                ("Отозвать", self.revoke_selected, "Ключ скомпрометирован: его пакеты больше не принимаются (необратимо)")):
             button = QPushButton(text)
+            button.setToolTip(tip)
             button.clicked.connect(slot)
             trust_buttons.addWidget(button)
         trust_buttons.addStretch(1)
@@ -119,6 +164,14 @@ class Page(PageBase):
                                           "Отзыв ключа необратим: пакеты, подписанные им, больше не принимаются."))
         self.tabs.addTab(trust_tab, "Доверенные ключи")
         self.body.addWidget(self.tabs, 1)
+        from ..remember import Remember
+
+        self.remember = Remember(ctx, "packages")
+        self.remember.combo("direction", self.direction_filter)
+        self.remember.combo("result", self.result_filter)
+        self.remember.line("text", self.text_filter)
+        self.remember.tabs("tab", self.tabs)
+        self.journal_rows = []
         self.last_report = None
         self.last_import = None
         self.last_export = None
@@ -147,11 +200,25 @@ class Page(PageBase):
         self.import_button.setEnabled(org is not None)
         self.trust_export_button.setVisible(org is not None and org.kind in ("municipality", "region"))
         self.trust_export_button.setEnabled(has_key)
-        _fill(self.journal, [[f"{r.created_at:%d.%m.%Y %H:%M}", DIRECTION_RU.get(r.direction, r.direction),
-                              RESULT_RU.get(r.result, r.result), r.sender_org, r.seq, r.recipient_org, r.file_name,
-                              r.message] for r in journal])
+        self.journal_rows = journal
+        self.remember.restore(quiet=True)
+        self._fill_journal()
         _fill(self.trusted, [[k.org_code, ROLE_RU.get(k.role, k.role), KEY_STATUS_RU.get(k.status, k.status),
                               k.fingerprint, f"{k.added_at:%d.%m.%Y}", k.note] for k in trusted])
+
+    def _fill_journal(self) -> None:
+        direction, result = self.direction_filter.currentData(), self.result_filter.currentData()
+        text = self.text_filter.text().strip().casefold()
+        rows = []
+        for r in self.journal_rows:
+            if direction and r.direction != direction or result and r.result != result:
+                continue
+            values = [f"{r.created_at:%d.%m.%Y %H:%M}", DIRECTION_RU.get(r.direction, r.direction),
+                      RESULT_RU.get(r.result, r.result), r.sender_org, r.seq, r.recipient_org, r.file_name, r.message]
+            if text and text not in " ".join("" if v is None else str(v) for v in values).casefold():
+                continue
+            rows.append(values)
+        _fill(self.journal, rows)
 
     @staticmethod
     def _own_org(session):

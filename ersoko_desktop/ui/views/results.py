@@ -94,6 +94,7 @@ class ImportDialog(QDialog):
         self.path.setPlaceholderText("Выберите файл результатов…")
         self.path.textChanged.connect(self._update_buttons)
         browse = QPushButton("Выбрать…")
+        browse.setToolTip("Выбрать файл результатов на диске")
         browse.clicked.connect(self._browse)
         row.addWidget(self.path, 1)
         row.addWidget(browse)
@@ -118,6 +119,13 @@ class ImportDialog(QDialog):
         if own and own[2] == "school":
             self.school.setText(own[0])
         self.strict = QCheckBox("Строгая проверка: расхождение отметки со шкалой — ошибка")
+        self.strict.setToolTip("Без галочки расхождения отметки или суммы баллов со шкалой — предупреждения")
+        for widget, tip in ((self.kind, "Вид процедуры, если его нет в строках над таблицей"),
+                            (self.subject, "Предмет, если его нет в файле"),
+                            (self.grade, "Класс, если его нет в файле"),
+                            (self.year, "Год проведения, если его нет в файле"),
+                            (self.school, "Код школы для файла одной школы без столбца «Код ОО»")):
+            widget.setToolTip(tip)
         form.addRow("Процедура:", self.kind)
         form.addRow("Предмет:", self.subject)
         form.addRow("Класс:", self.grade)
@@ -129,6 +137,7 @@ class ImportDialog(QDialog):
         buttons = QDialogButtonBox()
         self.check_button = buttons.addButton("Проверить файл", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Отмена", QDialogButtonBox.ButtonRole.RejectRole)
+        self.check_button.setToolTip("Проверить файл без записи в базу и показать, что будет загружено (Enter)")
         self.check_button.clicked.connect(self.check)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -244,20 +253,31 @@ class Page(PageBase):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Процедура:"))
+        caption = QLabel("Процедура:")
+        bar.addWidget(caption)
         self.procedure = QComboBox()
         self.procedure.setMinimumWidth(420)
+        self.procedure.setToolTip("Какие результаты показать: процедура, год, предмет, класс")
+        caption.setBuddy(self.procedure)
         self.procedure.currentIndexChanged.connect(self._load)
         bar.addWidget(self.procedure)
+        from ..remember import Remember
+
+        self.remember = Remember(ctx, "results")
+        self.remember.combo("procedure", self.procedure)
         bar.addStretch(1)
         self.count = QLabel()
         bar.addWidget(self.count)
         self.import_button = QPushButton("Загрузить файл результатов…")
+        self.import_button.setToolTip("Загрузить XLSX, XLS или CSV с результатами ВПР, ОГЭ, ЕГЭ, РДР: сначала проверка, "
+                                      "потом загрузка (Ctrl+O)")
+        self.import_button.setShortcut("Ctrl+O")
         self.import_button.clicked.connect(self.open_import)
         bar.addWidget(self.import_button)
         self.body.addLayout(bar)
         self.table = QTableView()
         self.table.setAlternatingRowColors(True)
+        self.table.setToolTip("Результаты участников (коды, без имён); строки подгружаются при прокрутке")
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.body.addWidget(self.table, 1)
         self.dialog: ImportDialog | None = None
@@ -278,6 +298,9 @@ class Page(PageBase):
         self.procedure.clear()
         for p in procs:
             self.procedure.addItem(p.label, p.id)
+        if current is None:  # first fill: the procedure chosen last time in this database
+            self.remember.restore(quiet=True)
+            current = self.procedure.currentData()
         self.procedure.blockSignals(False)
         index = self.procedure.findData(current)
         self.procedure.setCurrentIndex(index if index >= 0 else 0)
