@@ -53,3 +53,36 @@ def test_main_window_file_menu_has_reports(qtbot, demo_engine):
     qtbot.addWidget(window)
     file_menu = window.menuBar().actions()[0].menu()
     assert "Отчёты…" in [a.text() for a in file_menu.actions()]
+
+
+def test_pages_open_the_report_that_fits_them(qtbot, demo_engine):
+    """«Отчёт…» on Показатели opens the analysis report for the chosen year (municipal for the demo's
+    municipality, the school analysis for a school's database); on Дорожные карты the execution report."""
+    from ersoko_desktop.settings import set_own_organization
+    from ersoko_desktop.ui.views.indicators import Page as IndicatorsPage
+    from ersoko_desktop.ui.views.roadmaps import Page as RoadmapsPage
+
+    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    indicators = IndicatorsPage(ctx)
+    qtbot.addWidget(indicators)
+    indicators.refresh()
+    indicators.year.setCurrentIndex(indicators.year.findData(2025))
+    dialog = indicators.open_report()
+    qtbot.addWidget(dialog)
+    assert (dialog.kind.currentData(), dialog.year.currentData()) == ("municipal", 2025)
+    assert indicators.report_button.toolTip()
+    dialog.reject()
+
+    with ctx.session() as s:
+        set_own_organization(s, "DEMO-S05")
+    dialog = indicators.open_report()
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() == "school"
+    dialog.reject()
+
+    roadmaps = RoadmapsPage(ctx)
+    qtbot.addWidget(roadmaps)
+    dialog = roadmaps.open_report()
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() == "roadmap" and dialog.isVisible()
+    dialog.reject()

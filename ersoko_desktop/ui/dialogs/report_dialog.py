@@ -51,7 +51,7 @@ def run_report(ctx, request: ReportRequest, *, progress=None) -> ReportResult:
 
 
 class ReportDialog(QDialog):
-    def __init__(self, ctx, parent: QWidget | None = None, *, kind: str | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, *, kind: str | None = None, year: int | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.result_report: ReportResult | None = None
@@ -92,6 +92,8 @@ class ReportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self._fill_choices()
+        if year is not None and self.year.findData(year) >= 0:
+            self.year.setCurrentIndex(self.year.findData(year))
         self.kind.currentIndexChanged.connect(self._suggest_path)
         self.pdf.toggled.connect(self._suggest_path)
         self._suggest_path()
@@ -159,3 +161,13 @@ class ReportDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.make_button.setEnabled(True)
         tasks.show_error(self, exc)
+
+
+def analysis_kind(ctx) -> str:
+    """The analysis report that fits this database's own organization: a school's ВПР analysis, otherwise
+    the municipal/regional one."""
+    from ...settings import own_organization
+
+    with ctx.session() as session:
+        own = own_organization(session)
+        return "school" if own is not None and own.kind == "school" else "municipal"

@@ -141,6 +141,11 @@ class Page(PageBase):
         self.export_button.setToolTip("Сохранить таблицу в XLSX или CSV; группы меньше 5 участников скрываются («—»)")
         self.export_button.clicked.connect(self.export)
         view.addWidget(self.export_button)
+        self.report_button = QPushButton("Отчёт…")
+        self.report_button.setToolTip("Аналитический отчёт (PDF или Excel): результаты, признаки необъективности, "
+                                      "ШНОР, критерии ММУКО — за выбранный год")
+        self.report_button.clicked.connect(self.open_report)
+        view.addWidget(self.report_button)
         self.body.addLayout(view)
         self.year.currentIndexChanged.connect(self._filters_changed)
         self.level.currentIndexChanged.connect(self._show_table)
@@ -467,6 +472,14 @@ class Page(PageBase):
                   on_done=lambda _r: self.status.setText(f"Создана задача дорожной карты для {flag.org_name}."))
 
     # --- export -------------------------------------------------------------------------------
+    def open_report(self):
+        """The analysis report for the chosen year, from the same services as the CLI's ``ersoko report``."""
+        from ..dialogs.report_dialog import ReportDialog, analysis_kind
+
+        dialog = ReportDialog(self.ctx, self, kind=analysis_kind(self.ctx), year=self.year.currentData())
+        dialog.open()
+        return dialog
+
     def export(self) -> None:
         frame = self.view_frame
         if frame is None or frame.empty:

@@ -98,6 +98,11 @@ class Page(PageBase):
         self.delete_button.setToolTip("Удалить выбранную дорожную карту вместе с отметками об исполнении")
         self.delete_button.clicked.connect(self.delete_selected)
         bar.addWidget(self.delete_button)
+        self.report_button = QPushButton("Отчёт…")
+        self.report_button.setToolTip("Отчёт об исполнении дорожной карты и перечень подтверждающих документов "
+                                      "(PDF или Excel)")
+        self.report_button.clicked.connect(self.open_report)
+        bar.addWidget(self.report_button)
         self.mine = QCheckBox("Мои задачи")
         self.mine.setToolTip("Только мероприятия, где среди исполнителей — организация этой базы")
         self.mine.toggled.connect(self.reload)
@@ -225,6 +230,13 @@ class Page(PageBase):
         self.remember.restore(quiet=True)  # the first time: the roadmap and filters chosen last time
         self.roadmap_combo.blockSignals(False)
         self.reload()
+
+    def open_report(self):
+        from ..dialogs.report_dialog import ReportDialog
+
+        dialog = ReportDialog(self.ctx, self, kind="roadmap")
+        dialog.open()
+        return dialog
 
     def delete_selected(self) -> bool:
         rid = self.roadmap_combo.currentData()
