@@ -2,8 +2,9 @@
 
     xvfb-run -a python packaging/screenshots.py [--out docs/screenshots] [--size 1280x800]
 
-Uses a private data folder (a temp dir), so the user's own databases are never touched. Also
-shoots the first-run wizard and the backups dialog. Look at the results before committing them.
+Uses a private data folder (a temp dir), so the user's own databases are never touched. Pages
+are shot with their data loaded (the Показатели page computed, the Обзор flags filled in); also
+every step of the first-run wizard and the backups dialog. Look at the results before committing.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def settle(app, seconds: float = 0.6) -> None:
+def settle(app, seconds: float = 0.6, until=None, limit: float = 120.0) -> None:
     """Let background loads (tasks in the thread pool) finish and the page repaint."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    start = time.monotonic()
+    end = start + seconds
+    while time.monotonic() < end or (until is not None and not until() and time.monotonic() < start + limit):
         app.processEvents()
         time.sleep(0.02)
 
@@ -47,6 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, 1.0)
     for row, (key, title, _module) in enumerate(PAGES):
         window.nav.setCurrentRow(row)
+        page = window.stack.currentWidget()
+        if key == "overview":
+            settle(app, 1.0, until=lambda: page.flags is not None)
+        elif key == "indicators":
+            page.compute()
+            settle(app, 1.0, until=lambda: page.data is not None and page.compute_button.isEnabled())
+            page.table.selectRow(2)
+        elif key == "roadmaps":
+            tree = page.tree
+            if tree.topLevelItemCount():
+                tree.expandAll()
         settle(app, 1.5)
         path = args.out / f"{key}.png"
         window.grab().save(str(path))
@@ -63,29 +76,47 @@ def main(argv: list[str] | None = None) -> int:
     settle(app)
     dialog.grab().save(str(args.out / "backups.png"))
     dialog.close()
-
-    wizard = first_run_wizard(window)
-    if wizard is not None:
-        wizard.show()
-        settle(app)
-        wizard.grab().save(str(args.out / "first_run.png"))
-        wizard.close()
     window.close()
     ctx.close()
+
+    shoot_wizard(app, args.out)
     return 0
 
 
-def first_run_wizard(parent):
-    """The first-run wizard on an empty database with the demo registry loaded."""
-    from ersoko_desktop.db import session_scope
-    from ersoko_desktop.services.demo import fill_demo
+def shoot_wizard(app, out: Path) -> None:
+    """Every step of the first-run wizard on a new database, with a registry file loaded."""
     from ersoko_desktop.ui.application import open_context
     from ersoko_desktop.ui.dialogs.first_run import FirstRunDialog
 
-    ctx = open_context(os.path.join(os.environ["ERSOKO_HOME"], "new.sqlite"))
-    with session_scope(ctx.engine) as session:
-        fill_demo(session)
-    return FirstRunDialog(ctx, parent)
+    home = Path(os.environ["ERSOKO_HOME"])
+    registry = home / "Реестр ОО.csv"
+    registry.write_text("Код;Наименование;Тип;Код вышестоящей\n08;Республика Калмыкия;регион;\n"
+                        "0801;Степной район;муниципалитет;08\n0802;Город Приозёрск;муниципалитет;08\n"
+                        "080101;МКОУ «Степная СОШ №1»;школа;0801\n080102;МКОУ «Степная СОШ №2»;школа;0801\n",
+                        encoding="utf-8")
+    ctx = open_context(str(home / "Новая база" / "ersoko.sqlite"))
+    wizard = FirstRunDialog(ctx)
+    wizard.show()
+    settle(app)
+    wizard.grab().save(str(out / "first_run.png"))
+    wizard.role_page.set_role("municipality")
+    wizard.next()
+    wizard.load_registry_file(str(registry))
+    settle(app)
+    wizard.grab().save(str(out / "first_run_org.png"))
+    wizard.next()
+    wizard.key_page.create_key()
+    settle(app)
+    wizard.grab().save(str(out / "first_run_key.png"))
+    wizard.next()
+    settle(app)
+    wizard.grab().save(str(out / "first_run_location.png"))
+    wizard.next()
+    settle(app)
+    wizard.grab().save(str(out / "first_run_finish.png"))
+    wizard.close()
+    ctx.close()
+    print(f"Первый запуск: {out / 'first_run*.png'}")
 
 
 if __name__ == "__main__":

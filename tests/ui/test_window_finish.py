@@ -31,3 +31,13 @@ def test_user_guide_opens_with_the_russian_text(qtbot):
     qtbot.addWidget(dialog)
     text = dialog.browser.toPlainText()
     assert "руководство пользователя" in text and "Резервные копии" in text
+
+
+def test_user_guide_drops_pictures_that_are_not_shipped(tmp_path):
+    from ersoko_desktop.ui.dialogs.user_guide import without_missing_images
+
+    (tmp_path / "screenshots").mkdir()
+    (tmp_path / "screenshots" / "есть.png").write_bytes(b"png")
+    text = "# Обзор\n![Обзор](screenshots/есть.png)\n![Нет](screenshots/нет.png)\nТекст ![в строке](x.png)\n"
+    assert without_missing_images(text, tmp_path / "user-guide.md").splitlines() == [
+        "# Обзор", "![Обзор](screenshots/есть.png)", "Текст ![в строке](x.png)"]

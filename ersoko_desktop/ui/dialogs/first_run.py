@@ -76,7 +76,9 @@ class RolePage(QWizardPage):
             self.group.addButton(button)
             self.buttons[key] = button
             layout.addWidget(button)
-            layout.addWidget(_hint(ROLE_HINTS[key]))
+            hint = _hint(ROLE_HINTS[key])
+            hint.setContentsMargins(26, 0, 0, 8)
+            layout.addWidget(hint)
         self.buttons[wizard.state.role].setChecked(True)
         layout.addStretch(1)
         self.demo_button = QPushButton("Открыть демонстрационную базу")
@@ -254,13 +256,18 @@ class KeyPage(QWizardPage):
         row.addWidget(self.create_button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.key_caption = QLabel("")
+        self.key_caption.setWordWrap(True)
+        layout.addWidget(self.key_caption)
         self.fingerprint = QLabel("")
         self.fingerprint.setObjectName("fingerprint")
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSize(11)
+        font.setPointSize(13)
         self.fingerprint.setFont(font)
+        self.fingerprint.setStyleSheet("background: #ffffff; border: 1px solid #d5dae1; border-radius: 6px; "
+                                       "padding: 8px 12px; color: #0b3d91;")
         self.fingerprint.setWordWrap(True)
         self.fingerprint.setToolTip("Отпечаток ключа: получатель сверяет его с карточкой ключа")
         layout.addWidget(self.fingerprint)
@@ -296,10 +303,15 @@ class KeyPage(QWizardPage):
             widget.setEnabled(not has_key)
         self.later.setVisible(not has_key)
         self.card_button.setVisible(has_key)
+        self.fingerprint.setVisible(has_key)
         if has_key:
-            self.fingerprint.setText(f"Отпечаток ключа {key.org_code}:\n{key.fingerprint}"
-                                     + ("\nФайл ключа защищён паролем." if key.encrypted else ""))
+            groups = key.fingerprint.split()
+            self.key_caption.setText(f"Ключ организации {key.org_code} создан"
+                                     + (", файл ключа защищён паролем" if key.encrypted else "")
+                                     + ". Отпечаток ключа — сверьте его с карточкой у получателя:")
+            self.fingerprint.setText(" ".join(groups[:8]) + "\n" + " ".join(groups[8:]))
         else:
+            self.key_caption.setText("")
             self.fingerprint.setText("")
         self.completeChanged.emit()
 
@@ -371,6 +383,11 @@ class LocationPage(QWizardPage):
         self.verdict.setWordWrap(True)
         layout.addWidget(self.verdict)
         layout.addStretch(1)
+        from ...paths import backups_dir, keys_dir
+
+        layout.addWidget(_hint(f"Резервные копии: {backups_dir()}\nКлючи подписи: {keys_dir()}\n"
+                               "Не храните базу в сетевой папке или на флешке: при обрыве связи или извлечении "
+                               "носителя файл SQLite портится. Для обмена данными есть пакеты."))
         self.check = None
 
     def initializePage(self) -> None:  # noqa: N802 - Qt name
@@ -432,6 +449,7 @@ class FinishPage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.setTitle("Всё готово")
+        self.setSubTitle("Проверьте выбранное и нажмите «Готово» — откроется главное окно.")
         layout = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setObjectName("summary")

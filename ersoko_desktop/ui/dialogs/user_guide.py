@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
 from ...paths import user_guide
+
+IMAGE_LINE = re.compile(r"^!\[[^\]]*\]\(([^)]+)\)\s*$")
+
+
+def without_missing_images(text: str, guide) -> str:
+    """The screenshots are in docs/ of the source tree, not in the installed program: drop the
+    picture lines whose file is not beside the guide instead of showing broken images."""
+    folder = guide.parent if hasattr(guide, "parent") else None
+    lines = []
+    for line in text.splitlines():
+        match = IMAGE_LINE.match(line)
+        if match and (folder is None or not (folder / match.group(1)).is_file()):
+            continue
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class UserGuideDialog(QDialog):
@@ -17,7 +34,9 @@ class UserGuideDialog(QDialog):
         self.browser.setOpenExternalLinks(True)
         guide = user_guide()
         if guide.is_file():
-            self.browser.setMarkdown(guide.read_text(encoding="utf-8"))
+            if hasattr(guide, "parent"):
+                self.browser.setSearchPaths([str(guide.parent)])  # screenshots beside the guide
+            self.browser.setMarkdown(without_missing_images(guide.read_text(encoding="utf-8"), guide))
         else:
             self.browser.setPlainText("Руководство не найдено в папке программы; переустановите программу.")
         layout.addWidget(self.browser)

@@ -213,7 +213,8 @@ class Page(PageBase):
             for j, item in enumerate(cells):
                 item.setToolTip(f"{r.org_name}\n{r.title}" + (f"\nКомментарий: {r.comment}" if r.comment else ""))
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnToContents(0)
+        for column in (0, 2, 3):  # the form title gets the rest
+            self.table.resizeColumnToContents(column)
         self.table.blockSignals(False)
         titles = {r.form_id: r.title for r in report.rows}
         lines = []

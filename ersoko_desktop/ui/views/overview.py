@@ -29,8 +29,20 @@ SIGN_TITLES = {"S1": "высокие результаты", "S2": "расхож�
                "S4": "пик у границы отметки", "S5": "повышенные задания решены лучше базовых"}
 
 
+STATUS_RU = {"planned": "запланировано", "in_progress": "в работе"}
+
+
 def _fmt_date(d) -> str:
     return d.strftime("%d.%m.%Y") if d else ""
+
+
+def _term(start, end) -> str:
+    """«25.01.2027», «01.10–31.10.2026» or «01.09.2026–31.05.2027»."""
+    if not start or start == end:
+        return _fmt_date(end)
+    if start.year == end.year:
+        return f"{start:%d.%m}–{_fmt_date(end)}"
+    return f"{_fmt_date(start)}–{_fmt_date(end)}"
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -119,10 +131,10 @@ class Page(PageBase):
         left.addWidget(QLabel("<b>Сроки дорожных карт</b>"))
         self.deadlines = QTableWidget(0, 4)
         self.deadlines.setObjectName("deadlines")
-        self.deadlines.setHorizontalHeaderLabels(["№", "Мероприятие", "Срок", "Дорожная карта"])
+        self.deadlines.setHorizontalHeaderLabels(["№", "Мероприятие", "Срок", "Состояние"])
         header = self.deadlines.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        self.deadlines.setWordWrap(False)
         self.deadlines.verticalHeader().hide()
         self.deadlines.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.deadlines.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -200,10 +212,10 @@ class Page(PageBase):
         t["due"].set(str(len(board.upcoming)), "мероприятий в работе или начинаются")
         waiting = board.forms_to_decide_total
         sent_up = sum(f.count for f in board.forms_sent_up)
-        detail = "; ".join(f"{f.title.split('(')[0].strip()}: {f.count}" for f in board.forms_to_decide[:2])
+        detail = "отправлены подведомственными организациями" if waiting else "Нет форм на проверке"
         if sent_up:
-            detail = (detail + "; " if detail else "") + f"наших на проверке выше: {sent_up}"
-        t["forms"].set(str(waiting), detail or "Нет отправленных форм")
+            detail += f"; наших на проверке выше: {sent_up}"
+        t["forms"].set(str(waiting), detail)
         received, sent = len(board.received_not_imported), len(board.sent_unanswered)
         t["packages"].set(str(received + sent), f"получено, не загружено: {received}; отправлено, ответа нет: {sent}",
                           alarm=bool(received))
@@ -217,18 +229,16 @@ class Page(PageBase):
         rows = [(i, True) for i in board.overdue] + [(i, False) for i in board.upcoming]
         self.deadlines.setRowCount(len(rows))
         for r, (item, overdue) in enumerate(rows):
-            term = _fmt_date(item.end) if not item.start or item.start == item.end else \
-                f"{_fmt_date(item.start)} – {_fmt_date(item.end)}"
-            values = [item.number or "", item.title, term + (" (просрочено)" if overdue else ""), item.roadmap]
+            values = [item.number or "", item.title, _term(item.start, item.end),
+                      "просрочено" if overdue else STATUS_RU.get(item.status, item.status)]
             for c, v in enumerate(values):
                 cell = QTableWidgetItem(v)
-                cell.setToolTip(v)
+                cell.setToolTip(f"{item.title}\n{item.roadmap}")
                 if overdue:
                     cell.setBackground(QBrush(OVERDUE_BG))
                 self.deadlines.setItem(r, c, cell)
-        self.deadlines.resizeColumnToContents(0)
-        self.deadlines.resizeColumnToContents(2)
-        self.deadlines.setColumnWidth(3, 180)
+        for column in (0, 2, 3):
+            self.deadlines.resizeColumnToContents(column)
         self._show_attention()
         orgs = board.organizations
         if board.results or board.roadmaps:
@@ -250,6 +260,9 @@ class Page(PageBase):
                 f"<li>{'<b>' if s.risk else ''}{s.org_name}{'</b>' if s.risk else ''} ({s.org}): "
                 f"{', '.join(s.signs)}{' — в списке риска' if s.risk else ''}</li>" for s in flags.top)
             parts.append(f"<a href='indicators:flags'>Признаки необъективности, {flags.year}</a><ul>{items}</ul>")
+        if board.forms_to_decide:
+            items = "".join(f"<li>{f.title}: {f.count}</li>" for f in board.forms_to_decide)
+            parts.append(f"<a href='forms'>Формы ждут проверки</a><ul>{items}</ul>")
         if board.received_not_imported:
             items = "".join(f"<li>{p.file_name or 'файл'} ({p.at:%d.%m.%Y}): {p.message or ''}</li>"
                             for p in board.received_not_imported[:3])

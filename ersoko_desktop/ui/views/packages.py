@@ -104,8 +104,15 @@ class Page(PageBase):
         self.trust_export_button.setToolTip("Подписанный список ключей, которым доверяет эта организация, — "
                                             "для школ или ЦОКО")
         self.trust_export_button.clicked.connect(self.export_trust)
-        for button in (self.create_key_button, self.export_public_button, self.export_button, self.import_button,
-                       self.trust_export_button):
+        # Two rows (the key under its description, then the packages): five buttons in one row are cut
+        # at 1280 px.
+        key_actions = QHBoxLayout()
+        for button in (self.create_key_button, self.export_public_button, self.trust_export_button):
+            key_actions.addWidget(button)
+        key_actions.addStretch(1)
+        self.body.addLayout(key_actions)
+        self.export_button.setProperty("accent", True)
+        for button in (self.export_button, self.import_button):
             actions.addWidget(button)
         actions.addStretch(1)
         self.body.addLayout(actions)

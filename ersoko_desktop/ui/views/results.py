@@ -279,6 +279,7 @@ class Page(PageBase):
         self.table.setAlternatingRowColors(True)
         self.table.setToolTip("Результаты участников (коды, без имён); строки подгружаются при прокрутке")
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().hide()
         self.body.addWidget(self.table, 1)
         self.dialog: ImportDialog | None = None
         ctx.listeners.append(self.refresh)
@@ -323,5 +324,9 @@ class Page(PageBase):
         self.table.setModel(model)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.count.setText(f"Участников: {total}")
-        self.table.horizontalHeader().resizeSection(4, 260)
+        header = self.table.horizontalHeader()
+        for column in range(len(HEADERS) - 1):  # the last one stretches
+            if column != 4:  # headers like «Первичный балл» are read in full
+                header.resizeSection(column, max(header.sectionSizeHint(column), self.table.sizeHintForColumn(column)))
+        header.resizeSection(4, 230)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)

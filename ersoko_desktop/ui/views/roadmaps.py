@@ -90,7 +90,7 @@ class Page(PageBase):
         bar.addWidget(self.import_button)
         bar.addWidget(QLabel("Дорожная карта:"))
         self.roadmap_combo = QComboBox()
-        self.roadmap_combo.setMinimumWidth(360)
+        self.roadmap_combo.setMinimumWidth(260)
         self.roadmap_combo.setToolTip("Какую дорожную карту показать")
         self.roadmap_combo.currentIndexChanged.connect(self.reload)
         bar.addWidget(self.roadmap_combo, 1)
@@ -109,7 +109,8 @@ class Page(PageBase):
         bar.addWidget(self.mine)
         self.executor = QLineEdit()
         self.executor.setPlaceholderText("Исполнитель содержит…")
-        self.executor.setMaximumWidth(200)
+        self.executor.setMinimumWidth(170)
+        self.executor.setMaximumWidth(220)
         self.executor.setToolTip("Показать только мероприятия, в исполнителях которых есть этот текст (Enter — применить)")
         self.executor.setClearButtonEnabled(True)
         self.executor.editingFinished.connect(self.reload)
@@ -122,6 +123,7 @@ class Page(PageBase):
         self.remember.check("mine", self.mine)
         self.remember.line("executor", self.executor)
         self.import_label = hint_label("")
+        self.import_label.setVisible(False)  # shown after an import
         self.body.addWidget(self.import_label)
         self.progress_label = QLabel()
         self.progress_label.setProperty("role", "hint")
@@ -132,10 +134,11 @@ class Page(PageBase):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["№ / мероприятие / срок", "Срок по документу", "Исполнители", "Статус",
                                    "Выполнено", "Файлы"])
-        self.tree.setColumnWidth(0, 400)
-        self.tree.setColumnWidth(1, 140)
-        self.tree.setColumnWidth(2, 150)
-        self.tree.setColumnWidth(3, 150)
+        # At 1280 px the editor panel takes ~300 px: the status column must still be visible.
+        self.tree.setColumnWidth(0, 310)
+        self.tree.setColumnWidth(1, 120)
+        self.tree.setColumnWidth(2, 130)
+        self.tree.setColumnWidth(3, 130)
         self.tree.setAlternatingRowColors(False)
         self.tree.currentItemChanged.connect(self._select)
         self.tabs.addTab(self.tree, "Мероприятия")
@@ -178,6 +181,7 @@ class Page(PageBase):
         self.done_date = QDateEdit()
         self.done_date.setCalendarPopup(True)
         self.done_date.setDisplayFormat("dd.MM.yyyy")
+        self.done_date.setDate(dt.date.today())
         self.done_date.setToolTip("Когда мероприятие выполнено (для статуса «выполнено»)")
         form.addRow("Дата выполнения:", self.done_date)
         self.comment = QPlainTextEdit()
@@ -496,6 +500,7 @@ class Page(PageBase):
         verdict = {"imported": "загружен", "updated": "обновлён (отметки об исполнении сохранены)",
                    "unchanged": "уже был загружен — изменений нет"}.get(report.status, report.status)
         counts = ", ".join(f"«{r.title[:50]}»: мероприятий {r.tasks}" for r in report.roadmaps)
+        self.import_label.setVisible(True)
         self.import_label.setText(f"Файл «{report.file}» {verdict}. {counts}. "
                                   f"Предупреждений: {len(report.warnings)}.")
 
