@@ -25,6 +25,7 @@ from ..db.models import (
     RoadmapTask,
     TaskOccurrence,
 )
+from ..progress import Progress
 from ..settings import own_organization
 from .orgs import descendants
 from .results_browse import PROCEDURE_NAMES
@@ -219,7 +220,7 @@ def forms_waiting(session: Session, own: Organization | None) -> tuple[list[Form
 
 
 def flagged_schools(session: Session, *, year: int | None = None, org_code: str | None = None,
-                    top: int = 5) -> FlagSummary:
+                    top: int = 5, progress: Progress | None = None) -> FlagSummary:
     """Schools with objectivity signs in ``year`` (default: the latest year with results): those on
     the risk list first, then the ones with the most signs."""
     from .objectivity import objectivity_flags
@@ -230,7 +231,7 @@ def flagged_schools(session: Session, *, year: int | None = None, org_code: str 
     if year is None:
         return summary
     per_school: dict[str, list] = {}
-    for flag in objectivity_flags(session, year=year, org_code=org_code):
+    for flag in objectivity_flags(session, year=year, org_code=org_code, progress=progress):
         per_school.setdefault(flag.org, []).append(flag)
     schools = []
     for code, flags in per_school.items():

@@ -121,3 +121,18 @@ def test_ctrl_number_switches_pages(qtbot, demo_ctx):
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + row), Qt.KeyboardModifier.ControlModifier)
         assert window.nav.currentRow() == row
         assert window.stack.currentWidget() is window.page(PAGES[row][0])
+
+
+@pytest.mark.parametrize("make, default", [
+    (lambda ctx: __import__("ersoko_desktop.ui.views.results", fromlist=["x"]).ImportDialog(ctx), "check_button"),
+    (lambda ctx: __import__("ersoko_desktop.ui.dialogs.report_dialog", fromlist=["x"]).ReportDialog(ctx), "make_button"),
+    (lambda ctx: __import__("ersoko_desktop.ui.dialogs.roadmap_import", fromlist=["x"]).RoadmapImportDialog(ctx),
+     "import_button"),
+])
+def test_dialogs_enter_is_the_main_action_and_escape_closes(qtbot, demo_ctx, make, default):
+    dialog = make(demo_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert getattr(dialog, default).isDefault()  # Enter presses it
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Rejected

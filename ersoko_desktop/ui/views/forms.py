@@ -117,13 +117,16 @@ class Page(PageBase):
         self.upgrade_button = QPushButton("Перейти на новую версию")
         self.export_button = QPushButton("Экспорт в Excel…")
         self.import_button = QPushButton("Импорт из Excel…")
-        for b in (self.save_button, self.submit_button, self.approve_button, self.return_button,
-                  self.upgrade_button):
+        # Two rows: seven buttons in one row made the list on the left too narrow at 1280 px.
+        for b in (self.save_button, self.submit_button, self.approve_button, self.return_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.import_button)
         rv.addLayout(buttons)
+        more = QHBoxLayout()
+        for b in (self.upgrade_button, self.export_button, self.import_button):
+            more.addWidget(b)
+        more.addStretch(1)
+        rv.addLayout(more)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)

@@ -7,9 +7,10 @@ they are computed in the background and their tile fills in when ready.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -101,6 +102,7 @@ class Tile(QFrame):
 
 class Page(PageBase):
     title = "Обзор"
+    FLAGS_DELAY_MS = 700
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
@@ -169,6 +171,14 @@ class Page(PageBase):
         self.flags = None
         self.flags_task = None
         self._flags_stamp = None
+        # The signs need pandas and a few seconds of CPU: start them once the window is usable,
+        # and let a running computation finish (or cancel at its next step) before the program exits.
+        self._flags_timer = QTimer(self)
+        self._flags_timer.setSingleShot(True)
+        self._flags_timer.timeout.connect(self._start_flags)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._stop_flags)
 
     # --- navigation ------------------------------------------------------------------------
     def go_to(self, page: str, section: str = "") -> None:
@@ -197,9 +207,8 @@ class Page(PageBase):
         stamp = (board.results, board.procedures)
         if board.results and stamp != self._flags_stamp and self.flags_task is None:
             self.tiles["flags"].set("…", "Расчёт признаков…")
-            self.flags_task = tasks.run(self, _compute_flags, ctx=self.ctx, quiet=True, title="Признаки необъективности",
-                                        on_done=self._show_flags, on_error=self._flags_failed)
             self._flags_stamp = stamp
+            self._flags_timer.start(self.FLAGS_DELAY_MS)
         elif not board.results:
             self.tiles["flags"].set("—", "Нет результатов процедур")
         elif self.flags is not None:
@@ -277,6 +286,17 @@ class Page(PageBase):
             parts.append(f"<a href='results'>Последние загрузки</a><ul>{items}</ul>")
         self.attention.setText("".join(parts) or "Ничего срочного.")
 
+    def _start_flags(self) -> None:
+        if self.flags_task is None:
+            self.flags_task = tasks.run(self, _compute_flags, ctx=self.ctx, quiet=True, title="Признаки необъективности",
+                                        on_done=self._show_flags, on_error=self._flags_failed)
+
+    def _stop_flags(self) -> None:
+        self._flags_timer.stop()
+        if self.flags_task is not None:
+            self.flags_task.cancel()
+            QThreadPool.globalInstance().waitForDone(30_000)
+
     def _show_flags(self, summary) -> None:
         self.flags_task = None
         self.flags = summary
@@ -298,4 +318,4 @@ def _compute_flags(*, ctx, progress=None):
     """Worker thread: flagged schools of the own organization (all schools for a region)."""
     own = ctx.own_org()
     with ctx.session() as session:
-        return flagged_schools(session, org_code=own[0] if own and own[2] != "region" else None)
+        return flagged_schools(session, org_code=own[0] if own and own[2] != "region" else None, progress=progress)
