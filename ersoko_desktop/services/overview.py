@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.models import (
@@ -164,9 +164,9 @@ def last_imports(session: Session, *, limit: int = 5) -> list[ImportItem]:
 def packages_waiting(session: Session) -> tuple[list[PackageItem], list[PackageItem]]:
     """(received but not imported, sent and not answered).
 
-    Received, not imported: the last refused/failed attempt of each package (by id, or by file hash
-    when the file could not even be read) that was never imported since — e.g. the sender's key is
-    not trusted yet. Sent, not answered: the packages have no receipts, so the latest package sent
+    Received, not imported: the last verification or refused/failed import of each package (by id,
+    or by file hash when the file could not even be read) that was never imported since — checked
+    and left for later, or the sender's key is not trusted yet. Sent, not answered: the packages have no receipts, so the latest package sent
     to each recipient counts as waiting until something from that recipient has been imported.
     """
     imported_ids = set(session.scalars(select(PackageLog.package_id).where(
@@ -174,9 +174,9 @@ def packages_waiting(session: Session) -> tuple[list[PackageItem], list[PackageI
     imported_shas = set(session.scalars(select(PackageLog.sha256).where(
         PackageLog.direction == "import", PackageLog.result.in_(("ok", "duplicate")), PackageLog.sha256.is_not(None))))
     failed: dict[str, PackageItem] = {}
-    for row in session.scalars(select(PackageLog).where(PackageLog.direction == "import",
-                                                         PackageLog.result.in_(("refused", "error")))
-                               .order_by(PackageLog.created_at, PackageLog.id)):
+    received = or_(and_(PackageLog.direction == "import", PackageLog.result.in_(("refused", "error"))),
+                   and_(PackageLog.direction == "verify", PackageLog.result.in_(("ok", "refused", "error"))))
+    for row in session.scalars(select(PackageLog).where(received).order_by(PackageLog.created_at, PackageLog.id)):
         if row.package_id in imported_ids or (row.sha256 and row.sha256 in imported_shas):
             continue
         key = row.package_id or row.sha256 or row.file_name or str(row.id)

@@ -119,3 +119,20 @@ def test_packages_waiting_school_and_district(tmp_path):
     with session_scope(school) as s:
         assert import_package(s, tmp_path / "trust.zip").status == "imported"
     assert _waiting(school) == ([], [])
+
+
+def test_a_verified_package_waits_until_it_is_imported(session):
+    """What ``package verify`` journals (direction «verify»): checked, not loaded yet."""
+    from ersoko_desktop.db.models import PackageLog
+
+    session.add(PackageLog(direction="verify", result="ok", package_id="p-1", sender_org="S1", sha256="a" * 64,
+                           file_name="S1.zip", message="подпись верна"))
+    session.add(PackageLog(direction="verify", result="duplicate", package_id="p-0", sender_org="S2",
+                           sha256="b" * 64, file_name="S2.zip", message="уже загружен"))
+    session.flush()
+    received, _sent = overview.packages_waiting(session)
+    assert [(i.file_name, i.org) for i in received] == [("S1.zip", "S1")]
+    session.add(PackageLog(direction="import", result="ok", package_id="p-1", sender_org="S1", sha256="a" * 64,
+                           file_name="S1.zip"))
+    session.flush()
+    assert overview.packages_waiting(session)[0] == []
