@@ -3,7 +3,8 @@
 1. refuse a network share, warn about a removable drive (:mod:`.location`);
 2. take the single-instance lock (:mod:`.lock`);
 3. ``PRAGMA quick_check``: a damaged file is not opened, the error names the newest backup;
-4. the day's first backup (``daily``, rotating);
+4. the day's first backup (``daily``, rotating) — the GUI takes it on a worker thread after its
+   window is shown (:meth:`OpenedDatabase.start_daily_backup`), the CLI before it goes on;
 5. migrate (with its own ``before-migration`` backup) and return the engine.
 
 PostgreSQL URLs skip 1–4: the server does its own locking and backups.
@@ -12,8 +13,10 @@ PostgreSQL URLs skip 1–4: the server does its own locking and backups.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Engine
 
@@ -54,8 +57,36 @@ class OpenedDatabase:
     warnings: list[str] = field(default_factory=list)
     daily_backup: Path | None = None
     migration: MigrationResult | None = None
+    existed: bool = False  # the file had data before this opening (a new file needs no daily copy)
+    background: threading.Thread | None = None
+
+    def start_daily_backup(self, on_done: Callable[[Path | None, BaseException | None], None] | None = None) -> None:
+        """Take the day's first backup on a worker thread (the SQLite backup API releases the GIL,
+        so the window stays responsive). ``on_done(path or None, error or None)`` is called on that
+        thread. The lock is held until :meth:`close`, which waits for the copy to finish."""
+        if self.db_file is None or not self.existed or self.background is not None:
+            return
+
+        def work() -> None:
+            path, error = None, None
+            try:
+                path = daily_backup(self.db_file)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 - reported to the caller and the log, never lost
+                log.exception("Ежедневная резервная копия базы %s не создана", self.db_file)
+                error = exc
+            self.daily_backup = path
+            if on_done is not None:
+                on_done(path, error)
+
+        self.background = threading.Thread(target=work, name="daily-backup", daemon=False)
+        self.background.start()
+
+    def wait_for_background(self) -> None:
+        if self.background is not None:
+            self.background.join()
 
     def close(self) -> None:
+        self.wait_for_background()
         self.engine.dispose()
         if self.lock is not None:
             self.lock.release()
@@ -90,6 +121,7 @@ def open_safely(db: str | os.PathLike | None = None, *, program: str = "ЕРСО
     url = resolve_db(db)
     db_file = sqlite_path(url)
     lock, warnings, backup = (None, [], None)
+    existed = db_file is not None and db_file.exists() and db_file.stat().st_size > 0
     if db_file is not None:
         lock, warnings, backup = prepare_file(db_file, program=program, check_integrity=check_integrity, daily=daily)
     engine = make_engine(url)
@@ -104,4 +136,4 @@ def open_safely(db: str | os.PathLike | None = None, *, program: str = "ЕРСО
         raise
     for w in warnings:
         log.warning(w)
-    return OpenedDatabase(engine, url, db_file, lock, warnings, backup, migration)
+    return OpenedDatabase(engine, url, db_file, lock, warnings, backup, migration, existed=existed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -47,15 +47,42 @@ def ensure_app() -> QApplication:
 
 
 def open_context(db: str | os.PathLike | None, *, demo: bool = False) -> AppContext:
-    """Open a database the safe way (lock, location, quick_check, daily backup, migrations)."""
+    """Open a database the safe way (lock, location, quick_check, migrations). The daily backup
+    is left to :func:`start_daily_backup`, after the window is shown."""
     from ..safety.startup import open_safely
 
-    opened = open_safely(db, program=APP_NAME)
+    opened = open_safely(db, program=APP_NAME, daily=False)
     ctx = AppContext(engine=opened.engine, db_label=opened.url.removeprefix("sqlite:///"), demo=demo)
     ctx.opened = opened  # keeps the single-instance lock until the program ends
     for warning in opened.warnings:
         QMessageBox.warning(None, APP_NAME, warning)
     return ctx
+
+
+class _BackupNotice(QObject):
+    """Carries the worker thread's result of the daily backup to the window's status bar."""
+
+    finished = Signal(object, object)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.finished.connect(self.show_result)  # a slot of a GUI-thread object: queued across threads
+
+    @Slot(object, object)
+    def show_result(self, path, error) -> None:
+        if error is not None:
+            self.window.statusBar().showMessage(f"Ежедневная резервная копия не создана: {error}")
+        elif path is not None:
+            self.window.statusBar().showMessage(f"Ежедневная резервная копия создана: {path.name}", 10_000)
+
+
+def start_daily_backup(ctx: AppContext, window) -> None:
+    """The day's first backup, on a worker thread once the window is up (a large database takes
+    seconds to copy); the result goes to the status bar, closing the program waits for it."""
+    if ctx.opened is not None:
+        notice = _BackupNotice(window)
+        ctx.opened.start_daily_backup(notice.finished.emit)
 
 
 def open_demo_context() -> AppContext:
@@ -136,6 +163,7 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
     if not self_test:
         window.restore_window_state()
     window.show()
+    QTimer.singleShot(0, lambda: start_daily_backup(ctx, window))
     if self_test:
         for page in window.visit_all_pages():
             pass

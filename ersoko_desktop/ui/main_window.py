@@ -31,15 +31,6 @@ PAGES: list[tuple[str, str, str]] = [
     ("settings", "Настройки", "settings"),
 ]
 
-STYLE = """
-QListWidget#nav { background: #f3f5f8; border: none; border-right: 1px solid #dde1e6; font-size: 11pt; }
-QListWidget#nav::item { padding: 9px 14px; border-radius: 6px; margin: 2px 6px; }
-QListWidget#nav::item:selected { background: #dbe8fb; color: #0b3d91; }
-QLabel[role="title"] { font-size: 16pt; font-weight: 600; color: #1f2933; }
-QLabel[role="hint"] { color: #52606d; }
-QFrame[role="card"] { background: #ffffff; border: 1px solid #dde1e6; border-radius: 8px; }
-"""
-
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext):
@@ -48,7 +39,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME + (" — демонстрационная база" if ctx.demo else ""))
         self.resize(1200, 760)
         self.setMinimumSize(QSize(900, 600))
-        self.setStyleSheet(STYLE)
 
         self.nav = QListWidget(objectName="nav")
         self.nav.setFixedWidth(210)

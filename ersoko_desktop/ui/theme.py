@@ -78,6 +78,15 @@ QScrollBar:horizontal {{ background: transparent; height: 12px; margin: 0; }}
 QScrollBar::handle:horizontal {{ background: #c8cfd8; border-radius: 5px; min-width: 30px; margin: 2px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
 QSplitter::handle {{ background: #e4e7eb; }}
+
+/* Main window navigation, page titles, hints and dashboard cards (ui/widgets.py sets the roles). */
+QListWidget#nav {{ background: #f3f5f8; border: none; border-right: 1px solid #dde1e6; border-radius: 0;
+    font-size: 11pt; }}
+QListWidget#nav::item {{ padding: 9px 14px; border-radius: 6px; margin: 2px 6px; }}
+QListWidget#nav::item:selected {{ background: {SELECTION}; color: #0b3d91; }}
+QLabel[role="title"] {{ font-size: 16pt; font-weight: 600; color: {TEXT}; }}
+QLabel[role="hint"] {{ color: {MUTED}; }}
+QFrame[role="card"] {{ background: {SURFACE}; border: 1px solid #dde1e6; border-radius: 8px; }}
 """
 
 

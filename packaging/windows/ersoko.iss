@@ -9,6 +9,9 @@
 ; uninstaller.
 ; The file is UTF-8 with BOM so the Russian strings compile correctly (Inno Setup 6 is Unicode).
 
+#if VER < EncodeVer(6, 3, 0)
+  #error Inno Setup 6.3 or newer is needed (ArchitecturesAllowed=x64compatible)
+#endif
 #ifndef AppVersion
   #define AppVersion "0.1.0"
 #endif

@@ -26,6 +26,21 @@ def test_revision_chain_is_linear():
         assert not isinstance(rev.down_revision, tuple), f"merge revision {rev.revision}"
 
 
+def test_fast_revision_reading_agrees_with_alembic(engine, tmp_path):
+    """upgrade() skips importing Alembic when the schema is at head; its own readings must be Alembic's."""
+    script = ScriptDirectory(str(migrations_dir()))
+    assert head_revision() == script.get_current_head()
+    from ersoko_desktop.db.migrate import known_revisions
+
+    assert {r: tuple(filter(None, [rev.down_revision])) for r, rev in
+            ((r.revision, r) for r in script.walk_revisions())} == known_revisions()
+    with engine.connect() as conn:
+        assert current_revision(engine) == MigrationContext.configure(conn).get_current_revision() == head_revision()
+    empty = make_engine(tmp_path / "empty.sqlite")
+    assert current_revision(empty) is None
+    empty.dispose()
+
+
 @pytest.mark.both_dbs
 def test_upgrade_creates_every_table_and_downgrade_removes_them(db_url):
     engine = make_engine(db_url)

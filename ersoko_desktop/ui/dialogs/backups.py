@@ -28,6 +28,8 @@ def restore_into_context(ctx, backup: Path) -> Path | None:
     db_file = sqlite_path(str(ctx.engine.url))
     if db_file is None:
         raise ErsokoError("Восстановление из копии доступно только для файла SQLite.")
+    if getattr(ctx, "opened", None) is not None:
+        ctx.opened.wait_for_background()  # the day's backup may still be copying the file
     ctx.engine.dispose()
     try:
         safety = restore_backup(backup, db_file)
