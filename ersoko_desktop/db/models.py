@@ -1,9 +1,10 @@
 """The data model of GUIDE §3. Every table lives here, also those later features fill.
 
 Children are never named: a participant is a code. Dates are ``date``; timestamps are UTC.
+No ``from __future__ import annotations`` here: with real annotation objects SQLAlchemy need not
+eval() some 300 annotation strings at import, a fifth of this module's share of the GUI start.
+Refer to a class defined further down in quotes (``Mapped["Evidence"]``).
 """
-
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Optional
