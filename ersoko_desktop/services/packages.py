@@ -26,7 +26,7 @@ from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
 from ..fileio import atomic_write_bytes
 from ..packages import crypto
 from ..packages.container import check_payload, file_entry, read_package, write_package
-from ..packages.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, NestedEntry, new_package_id, parse
+from ..packages.manifest import FORMAT_NAME, FORMAT_VERSION, FileEntry, Manifest, NestedEntry, new_package_id, parse
 from ..packages.xlsx_check import check_xlsx
 from ..progress import Progress
 from . import audit, keys
@@ -413,16 +413,36 @@ def _own(session: Session) -> Organization:
 
 def verify_package(session: Session, path: str | Path, *, passphrase: str | None = None,
                    progress: Progress | None = None) -> VerifyReport:
-    """Check a package without writing anything; an invalid package gives ``valid=False`` and the reason."""
+    """Check a package without touching its data; an invalid package gives ``valid=False`` and the reason.
+
+    The verification itself is journalled (``package_log`` with direction ``verify``), valid or
+    refused with the reason, so the journal shows every received file that was looked at. These rows
+    never count for the replay checks, which look only at imports."""
     path = Path(path)
     own = _own(session)
     try:
-        return _verify(_Lookups(session, own), _read_bytes(path), path.name, passphrase=passphrase,
-                       progress=progress).report
+        report = _verify(_Lookups(session, own), _read_bytes(path), path.name, passphrase=passphrase,
+                         progress=progress).report
     except (SecurityError, InputError) as exc:
         report = getattr(exc, "report", None) or VerifyReport(file=path.name)
         report.valid, report.status, report.reason = False, "refused", exc.message
-        return report
+    _log(session, direction="verify", result=_LOG_RESULT[report.status], report=report, file_name=path.name,
+         message=_verify_message(report))
+    return report
+
+
+_LOG_RESULT = {"new": "ok", "duplicate": "duplicate", "refused": "refused"}
+
+
+def _verify_message(report: VerifyReport) -> str:
+    if not report.valid:
+        return report.reason or "пакет отклонён"
+    state = "уже импортирован" if report.status == "duplicate" else "ещё не импортирован"
+    what = KIND_RU.get(report.dataset_kind or "", report.dataset_kind or "")
+    text = f"Пакет действителен ({what}, период {report.period or 'весь'}; {state})"
+    if report.nested:
+        text += f"; вложенных пакетов школ: {len(report.nested)}"
+    return text + "."
 
 
 # ---------------------------------------------------------------- import
@@ -593,12 +613,16 @@ def _latest_received(session: Session, schools: list[Organization], period: str 
             warnings.append(f"пакет школы «{row.sender_org}» №{row.seq} не найден в хранилище ({blob_path})")
             continue
         blob = blob_path.read_bytes()
+        sha = hashlib.sha256(blob).hexdigest()
+        if sha != row.sha256:
+            warnings.append(f"пакет школы «{row.sender_org}» №{row.seq} в хранилище повреждён ({blob_path}); не вложен")
+            continue
         raw = read_package(blob, blob_path.name)
         m = parse(raw.manifest_bytes)
         if m.dataset_kind != "school-report" or (period is not None and m.period != period):
             continue
         entry = NestedEntry(f"nested/{m.sender_org}-{m.seq}.zip", m.package_id, m.seq, m.sender_org,
-                            m.sender_fingerprint, hashlib.sha256(blob).hexdigest())
+                            m.sender_fingerprint, sha)
         chosen[row.sender_org] = (entry, blob)
     return [chosen[c] for c in sorted(chosen)], warnings
 
@@ -639,8 +663,10 @@ def _finish_export(session: Session, *, own: Organization, key: SigningKey, priv
                    recipient: str | None, files: dict[str, bytes], nested: list[tuple[NestedEntry, bytes]],
                    out: Path, encrypt_to, counts: dict, warnings: list[str]) -> ExportResult:
     x25519 = _encrypt_key(encrypt_to)
-    for entry, blob in nested:
+    entries = {p: file_entry(p, b) for p, b in files.items()}
+    for entry, blob in nested:  # hashed once already, when taken from the received store
         files[entry.path] = blob
+        entries[entry.path] = FileEntry(entry.path, len(blob), entry.sha256)
     seq = _next_seq(key)
     previous = session.scalar(select(PackageLog.package_id).where(
         PackageLog.direction == "export", PackageLog.result == "ok", PackageLog.sender_fingerprint == key.fingerprint,
@@ -649,7 +675,7 @@ def _finish_export(session: Session, *, own: Organization, key: SigningKey, priv
         package_id=new_package_id(), seq=seq, created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         sender_org=own.code, sender_name=own.name, sender_kind=own.kind, sender_fingerprint=key.fingerprint,
         recipient=recipient, dataset_kind=kind, period=period,
-        files=tuple(file_entry(p, files[p]) for p in sorted(files)), nested=tuple(e for e, _ in nested),
+        files=tuple(entries[p] for p in sorted(entries)), nested=tuple(e for e, _ in nested),
         supersedes=previous, schema_versions={"data": DATA_VERSION}, contents=counts)
     data = write_package(manifest, files, private)
     sha = hashlib.sha256(data).hexdigest()

@@ -32,6 +32,8 @@ def test_cli_export_verify_import(cli, tmp_path):
     assert refused.returncode == 2
     report = json.loads(refused.stdout)
     assert report["valid"] is False and "отклонён" in report["error"]
+    checked = cli("package", "verify", str(pkg), "--format", "json", db=tmp_path / "m.sqlite")
+    assert checked.returncode == 0 and json.loads(checked.stdout)["status"] == "new"
 
     imported = cli("package", "import", str(pkg), "--format", "json", db=tmp_path / "m.sqlite")
     assert imported.returncode == 0, imported.stderr
@@ -40,3 +42,12 @@ def test_cli_export_verify_import(cli, tmp_path):
 
     again = cli("package", "import", str(pkg), db=tmp_path / "m.sqlite")
     assert again.returncode == 0 and "уже был импортирован" in again.stdout
+
+    # every verification is journalled (valid or refused, with the reason); a refused file and a
+    # verification never count as imports: the import above went through
+    journal = json.loads(cli("package", "list", "--format", "json", db=tmp_path / "m.sqlite").stdout)
+    assert [(r["direction"], r["result"], r["file_name"]) for r in journal] == [
+        ("import", "duplicate", "S1.zip"), ("import", "ok", "S1.zip"), ("verify", "ok", "S1.zip"),
+        ("verify", "refused", "bad.zip")]
+    assert journal[3]["message"] == report["error"]
+    assert journal[2]["sender_org"] == "S1" and journal[2]["seq"] == 1 and "действителен" in journal[2]["message"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 from PySide6.QtWidgets import QMessageBox
 
 from ersoko_desktop.db import session_scope
+from ersoko_desktop.db.models import ParticipantResult
 from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.dialogs.packages import ExportChoice
 from ersoko_desktop.ui.views.packages import Page
@@ -49,11 +51,16 @@ def test_export_then_verify_then_import(qtbot, tmp_path, quiet_boxes):
     dialog = muni_page.report_dialog
     assert "Пакет действителен" in dialog.text.toHtml() and "результатов" in dialog.text.toPlainText()
     assert dialog.import_button.isEnabled()
-    assert muni_page.journal.rowCount() == 0  # nothing written before the user confirms
+    # no data written before the user confirms; only the verification is journalled
+    with session_scope(muni) as s:
+        assert s.scalar(select(func.count()).select_from(ParticipantResult)) == 0
+    assert muni_page.journal.rowCount() == 1
+    assert [muni_page.journal.item(0, c).text() for c in (1, 2, 3)] == ["проверка", "успешно", "S1"]
     dialog.accept()
     qtbot.waitUntil(lambda: muni_page.last_import is not None, timeout=30000)
     assert muni_page.last_import.status == "imported"
-    assert muni_page.journal.rowCount() == 1 and muni_page.journal.item(0, 2).text() == "успешно"
+    assert muni_page.journal.rowCount() == 2
+    assert [muni_page.journal.item(0, c).text() for c in (1, 2)] == ["загрузка", "успешно"]
 
     # a tampered copy: the report says why and offers no import
     data = bytearray(out.read_bytes())
@@ -65,6 +72,10 @@ def test_export_then_verify_then_import(qtbot, tmp_path, quiet_boxes):
     qtbot.waitUntil(lambda: muni_page.last_report is not None, timeout=30000)
     assert "Пакет отклонён" in muni_page.report_dialog.text.toHtml()
     assert not muni_page.report_dialog.import_button.isEnabled()
+    # the refused verification is journalled with its reason
+    assert muni_page.journal.rowCount() == 3
+    assert [muni_page.journal.item(0, c).text() for c in (1, 2, 6)] == ["проверка", "отклонён", "bad.zip"]
+    assert muni_page.journal.item(0, 7).text() == muni_page.last_report.reason != ""
 
 
 def test_trust_list_management(qtbot, tmp_path, quiet_boxes):

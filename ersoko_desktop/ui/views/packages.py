@@ -375,8 +375,9 @@ class Page(PageBase):
                          path=path, passphrase=passphrase)
 
     def _verified(self, report) -> None:
-        """Nothing has been written yet: the user sees the report and decides."""
+        """No data has been written yet, only the verification journalled: the user sees the report and decides."""
         self.last_report = report
+        self.refresh()
         self.report_dialog = VerifyReportDialog(self, report)
         self.report_dialog.accepted.connect(self.start_import)
         self.report_dialog.open()
