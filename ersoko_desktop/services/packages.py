@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from ..fileio import atomic_write_bytes
 from ..packages import crypto
 from ..packages.container import check_payload, file_entry, read_package, write_package
 from ..packages.manifest import FORMAT_NAME, FORMAT_VERSION, FileEntry, Manifest, NestedEntry, new_package_id, parse
+from ..packages.human_pdf import Heading, summary_pdf
 from ..packages.xlsx_check import check_xlsx
 from ..progress import Progress
 from . import audit, keys
@@ -52,6 +54,7 @@ from .package_payload import (
 )
 
 MAX_PACKAGE_FILE = 512 * 1024 * 1024
+PDF_PATH = "human/summary.pdf"
 KIND_RU = {"school-report": "отчёт школы", "municipal-report": "отчёт муниципалитета", "trust-list": "список доверия"}
 _REPORT_KIND = {"school": "school-report", "municipality": "municipal-report"}
 
@@ -598,12 +601,21 @@ def _encrypt_key(encrypt_to: str | Path | None) -> bytes | None:
     return doc.x25519
 
 
+@dataclass(frozen=True)
+class _Nested:
+    """A school package taken unchanged from the received store for a municipal package."""
+
+    entry: NestedEntry
+    blob: bytes
+    results: int  # the school's signed claim, shown in the PDF copy
+
+
 def _latest_received(session: Session, schools: list[Organization], period: str | None
-                     ) -> tuple[list[tuple[NestedEntry, bytes]], list[str]]:
+                     ) -> tuple[list[_Nested], list[str]]:
     """The newest verified package of each school for this period, from the received store."""
     codes = {o.code for o in schools if o.kind == "school"}
     rows = session.scalars(_imported(session).where(PackageLog.sender_org.in_(codes)).order_by(PackageLog.seq.desc()))
-    chosen: dict[str, tuple[NestedEntry, bytes]] = {}
+    chosen: dict[str, _Nested] = {}
     warnings: list[str] = []
     for row in rows:
         if row.sender_org in chosen:
@@ -623,7 +635,8 @@ def _latest_received(session: Session, schools: list[Organization], period: str 
             continue
         entry = NestedEntry(f"nested/{m.sender_org}-{m.seq}.zip", m.package_id, m.seq, m.sender_org,
                             m.sender_fingerprint, sha)
-        chosen[row.sender_org] = (entry, blob)
+        results = m.contents.get("results")
+        chosen[row.sender_org] = _Nested(entry, blob, results if isinstance(results, int) else 0)
     return [chosen[c] for c in sorted(chosen)], warnings
 
 
@@ -660,22 +673,29 @@ def _human_files(results: list[dict], forms: dict, roadmaps: list[dict], summary
 
 
 def _finish_export(session: Session, *, own: Organization, key: SigningKey, private, kind: str, period: str | None,
-                   recipient: str | None, files: dict[str, bytes], nested: list[tuple[NestedEntry, bytes]],
-                   out: Path, encrypt_to, counts: dict, warnings: list[str]) -> ExportResult:
+                   recipient: str | None, files: dict[str, bytes], nested: list[_Nested],
+                   out: Path, encrypt_to, counts: dict, warnings: list[str],
+                   pdf: Callable[[Heading], bytes] | None = None) -> ExportResult:
+    """Number, sign and write the package; ``pdf`` builds the printable copy once the number is known."""
     x25519 = _encrypt_key(encrypt_to)
-    entries = {p: file_entry(p, b) for p, b in files.items()}
-    for entry, blob in nested:  # hashed once already, when taken from the received store
-        files[entry.path] = blob
-        entries[entry.path] = FileEntry(entry.path, len(blob), entry.sha256)
     seq = _next_seq(key)
+    package_id = new_package_id()
+    created_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    if pdf is not None:
+        files[PDF_PATH] = pdf(Heading(kind, own.code, own.name, recipient, period, seq, package_id, key.fingerprint,
+                                      created_at))
+    entries = {p: file_entry(p, b) for p, b in files.items()}
+    for n in nested:  # hashed once already, when taken from the received store
+        files[n.entry.path] = n.blob
+        entries[n.entry.path] = FileEntry(n.entry.path, len(n.blob), n.entry.sha256)
     previous = session.scalar(select(PackageLog.package_id).where(
         PackageLog.direction == "export", PackageLog.result == "ok", PackageLog.sender_fingerprint == key.fingerprint,
         PackageLog.recipient_org == recipient).order_by(PackageLog.seq.desc()))
     manifest = Manifest(
-        package_id=new_package_id(), seq=seq, created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        package_id=package_id, seq=seq, created_at=created_at,
         sender_org=own.code, sender_name=own.name, sender_kind=own.kind, sender_fingerprint=key.fingerprint,
         recipient=recipient, dataset_kind=kind, period=period,
-        files=tuple(entries[p] for p in sorted(entries)), nested=tuple(e for e, _ in nested),
+        files=tuple(entries[p] for p in sorted(entries)), nested=tuple(n.entry for n in nested),
         supersedes=previous, schema_versions={"data": DATA_VERSION}, contents=counts)
     data = write_package(manifest, files, private)
     sha = hashlib.sha256(data).hexdigest()
@@ -686,7 +706,7 @@ def _finish_export(session: Session, *, own: Organization, key: SigningKey, priv
     audit.record(session, action="export", entity="package", entity_id=manifest.package_id,
                  after={"seq": seq, "recipient": recipient, "kind": kind, "period": period})
     return ExportResult(out, manifest.package_id, seq, own.code, recipient, kind, period, sha, len(files),
-                        [e.sender_org for e, _ in nested], counts, x25519 is not None, warnings)
+                        [n.entry.sender_org for n in nested], counts, x25519 is not None, warnings)
 
 
 def export_package(session: Session, *, out: str | Path, recipient: str | None = None, period: str | None = None,
@@ -705,7 +725,7 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
     recipient_code = _recipient(session, own, recipient)
     subtree = descendants(session, own)
     nested, warnings = _latest_received(session, subtree[1:], label) if own.kind == "municipality" else ([], [])
-    covered = {e.sender_org for e, _ in nested}
+    covered = {n.entry.sender_org for n in nested}
     org_ids = [o.id for o in subtree if o.code not in covered]
     progress.step(0.1, "Сбор результатов")
     results = collect_results(session, org_ids, parsed)
@@ -725,7 +745,11 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
     progress.step(0.8, "Подпись")
     result = _finish_export(session, own=own, key=key, private=private, kind=kind, period=label,
                             recipient=recipient_code, files=files, nested=nested, out=Path(out),
-                            encrypt_to=encrypt_to, counts=counts, warnings=warnings + missing)
+                            encrypt_to=encrypt_to, counts=counts, warnings=warnings + missing,
+                            pdf=lambda head: summary_pdf(
+                                head, counts=counts, results=results, summary=summary, forms=forms,
+                                roadmaps=roadmaps, nested=[(n.entry.sender_org, n.entry.seq, n.entry.package_id,
+                                                            n.entry.sha256, n.results) for n in nested]))
     progress.step(1.0, "Готово")
     return result
 

@@ -116,3 +116,14 @@ def exchange_keys(sender_engine, receiver_engine, tmp_path: Path, name: str) -> 
         export_public(s, out=path)
     with session_scope(receiver_engine) as s:
         trust_file(s, path)
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    """The PDF's text as poppler's pdftotext extracts it, whitespace runs collapsed to one space per line."""
+    import subprocess
+
+    pdf = tmp_path / "copy.pdf"
+    pdf.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())

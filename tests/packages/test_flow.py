@@ -21,7 +21,7 @@ from ersoko_desktop.services.packages import (
     verify_package,
 )
 
-from .helpers import exchange_keys, fill_school, make_db
+from .helpers import exchange_keys, fill_school, make_db, pdf_text
 
 
 def _count(engine, model, *where):
@@ -104,6 +104,12 @@ def test_school_to_municipality_to_region(tmp_path):
     summary = json.loads(zipfile.ZipFile(tmp_path / "M1.zip").read("data/summary.json"))
     assert {(g["org"], g["n"]) for g in summary} == {("S1", 12), ("S2", 8)}
     assert [g["marks"] for g in summary if g["org"] == "S1"] == [{"2": 3, "3": 3, "4": 3, "5": 3}]
+    # the printable copy: one row per school (procedures, participants, marks «2»..«5»), nested packages listed
+    lines = pdf_text(zipfile.ZipFile(tmp_path / "M1.zip").read("human/summary.pdf"), tmp_path).splitlines()
+    assert "S1 1 12 3 3 3 3" in lines and "S2 1 8 2 2 2 2" in lines
+    assert {"Пакетов школ 2", "Результатов в них 20", "Результатов (своих) 0"} <= set(lines)
+    nested_ids = {n.sender_org: n.package_id for n in report.nested}
+    assert any(line.startswith(f"S1 1 {nested_ids['S1']}") for line in lines)
 
     # the same municipal package again is a no-op that says so
     with session_scope(region) as s:

@@ -32,7 +32,7 @@ from ersoko_desktop.services import keys
 from ersoko_desktop.services.packages import export_package, import_package
 
 from . import hostile
-from .helpers import exchange_keys, fill_school, make_db
+from .helpers import exchange_keys, fill_school, make_db, pdf_text
 
 
 @dataclass
@@ -199,7 +199,7 @@ def test_not_a_zip_at_all(muni, tmp_path):
 def test_tampered_byte_in_every_payload_file(template, muni, tmp_path):
     names = [n for n in hostile.entries(template.p1) if n not in (MANIFEST_PATH, SIGNATURE_PATH)]
     assert {"data/results.json", "data/forms.json", "data/roadmaps.json", "human/results.csv",
-            "human/report.xlsx"} <= set(names)
+            "human/report.xlsx", "human/summary.pdf"} <= set(names)
     assert any(n.startswith("evidence/") for n in names)
     for i, name in enumerate(names):
         files = hostile.entries(template.p1)
@@ -358,6 +358,25 @@ def test_csv_and_xlsx_copies_escape_formulas(template):
     assert b'"S1-0000","=1+2"' in files["data/results.json"]
     # the machine-readable data keeps the value as written
     assert b'"comment":"=HYPERLINK' in files["data/forms.json"]
+
+
+def test_pdf_copy_is_signed_and_says_what_the_package_holds(template, tmp_path):
+    import hashlib
+    import json
+
+    files = hostile.entries(template.p1)
+    manifest = json.loads(files[MANIFEST_PATH])
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert listed["human/summary.pdf"] == hashlib.sha256(files["human/summary.pdf"]).hexdigest()
+    text = pdf_text(files["human/summary.pdf"], tmp_path)
+    lines = text.splitlines()
+    assert "Отправитель S1 — СОШ №1" in lines and "Получатель M1" in lines and "Номер пакета 1" in lines
+    assert manifest["package_id"] in text and "Период 2024/25" in lines
+    # fill_school(n=30): marks cycle 2, 3, 4, 5 → 8, 8, 7, 7
+    assert "S1 VPR Математика 5 2025 30 8 8 7 7" in lines
+    assert "vsoko S1 2024/25 отправлена" in lines
+    assert "S1 Дорожная карта S1 1 1 1" in lines
+    assert {"Результатов 30", "Форм 1", "Дорожных карт 1", "Сроков 1", "Подтверждений 1"} <= set(lines)
 
 
 def test_csv_copy_escapes_formula_prefixes():
