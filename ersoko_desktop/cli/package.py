@@ -29,6 +29,9 @@ def register(sub) -> None:
     ver.set_defaults(handler=run_verify)
     imp = psub.add_parser("import", help="проверить и загрузить пакет (с резервной копией базы)")
     imp.add_argument("file")
+    imp.add_argument("--accept-incoming", action="store_true",
+                     help="при конфликтах (более новые данные здесь, исправления муниципалитета) принять данные "
+                          "пакета; каждая замена записывается в журнал аудита")
     add_format(imp)
     imp.set_defaults(handler=run_import)
     ls = psub.add_parser("list", help="журнал выгруженных и загруженных пакетов")
@@ -82,6 +85,11 @@ def _print_report(report) -> None:
               f"период: {report.period or 'весь'}; файлов: {report.files}")
     for key, value in report.counts.items():
         print(f"  {key}: {value}")
+    if report.corrections:
+        c = report.corrections
+        print(f"Исправления муниципалитета данных школ {', '.join(c['orgs'])}: результатов {c['results']}, "
+              f"форм {c['submissions']} — при загрузке отличия от данных школ покажутся конфликтами "
+              "(принять их: --accept-incoming)")
     for n in report.nested:
         print(f"  вложен: {n.sender_org} №{n.seq} — {'действителен' if n.valid else 'недействителен'} ({n.status})")
     for w in report.warnings:
@@ -107,7 +115,7 @@ def run_import(args, ctx: CliContext) -> int:
     from ..services.packages import import_package
 
     with ctx.session() as session:
-        result = import_package(session, args.file, passphrase=passphrase(),
+        result = import_package(session, args.file, passphrase=passphrase(), accept_incoming=args.accept_incoming,
                                 progress=terminal_progress("Загрузка", enabled=args.format != "json"))
     if args.format == "json":
         emit_json(result.as_dict())
@@ -117,6 +125,8 @@ def run_import(args, ctx: CliContext) -> int:
         if result.stats:
             for c in result.stats.conflicts:
                 print(f"Конфликт: {c.entity} {c.key}: {c.message}")
+            for c in result.stats.overridden:
+                print(f"Принято из пакета: {c.entity} {c.key}: {c.message}")
             for w in result.stats.warnings:
                 print(f"Предупреждение: {w}")
         if result.backup:

@@ -84,7 +84,8 @@ def _results_table(results: list[dict], summary: list[dict]) -> tuple[str, model
 
 
 def summary_report(head: Heading, *, counts: dict, results: list[dict], summary: list[dict], forms: dict,
-                   roadmaps: list[dict], nested: list[tuple[str, int, str, str, int]]) -> model.Report:
+                   roadmaps: list[dict], nested: list[tuple[str, int, str, str, int]],
+                   corrections: dict | None = None) -> model.Report:
     """``nested``: (school code, seq, package id, sha256, results) of each school package carried unchanged."""
     identity = [("Отправитель", f"{head.sender_org} — {head.sender_name}"),
                 ("Получатель", head.recipient or "не указан"),
@@ -116,6 +117,14 @@ def summary_report(head: Heading, *, counts: dict, results: list[dict], summary:
         sections.append(model.Section("Вложенные пакеты школ (без изменений, со своими подписями)", [model.Table(
             [model.Column("Школа", "text", 1.0), model.Column("№", "int", 0.5),
              model.Column("Идентификатор", "text", 3.0), model.Column("SHA-256", "text", 1.8)], rows, note=note)]))
+    if corrections:
+        sections.append(model.Section("Исправления муниципалитета", [
+            model.KeyValues([("Школы", ", ".join(corrections["orgs"])),
+                             ("Результатов", str(corrections["results"])),
+                             ("Форм", str(corrections["submissions"]))]),
+            model.Text("Пакеты школ вложены без изменений, с подписями школ. Здесь — данные муниципалитета об этих "
+                       "школах, которые отличаются от подписанных школами (исправленные результаты, решения по "
+                       "формам): папка corrections/. Получатель увидит расхождения как конфликты.", "note")]))
     if forms["submissions"]:
         rows, note = _cut([[s["form_id"], s["org"], s["period"], STATUS_RU.get(s["status"], s["status"])]
                            for s in forms["submissions"]], "формы")

@@ -161,6 +161,17 @@ def peek_format(data: bytes) -> tuple[str | None, Any, str | None]:
     return doc.get("format"), doc.get("format_version"), fp if isinstance(fp, str) else None
 
 
+def _check_claims(claims: dict, where: str) -> None:
+    orgs = claims.get("orgs", [])
+    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
+        raise _bad(f"«{where}.orgs» должен быть списком кодов организаций")
+    for key, value in claims.items():
+        if key in ("orgs", "corrections") and where == "contents":
+            continue
+        if key != "orgs" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise _bad(f"«{where}.{key}» должен быть неотрицательным числом")
+
+
 def parse(data: bytes) -> Manifest:
     """Parse signed manifest bytes strictly (call after the signature check)."""
     fmt, version, _ = peek_format(data)
@@ -195,12 +206,11 @@ def parse(data: bytes) -> Manifest:
     supersedes = _get(doc, "supersedes", str, "manifest", optional=True)
     schema_versions = _get(doc, "schema_versions", dict, "manifest", optional=True) or {}
     contents = _get(doc, "contents", dict, "manifest", optional=True) or {}
-    orgs = contents.get("orgs", [])
-    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
-        raise _bad("«contents.orgs» должен быть списком кодов организаций")
-    for key, value in contents.items():
-        if key != "orgs" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise _bad(f"«contents.{key}» должен быть неотрицательным числом")
+    _check_claims(contents, "contents")
+    if "corrections" in contents:  # a municipality's own data about nested schools (services.packages)
+        if not isinstance(contents["corrections"], dict):
+            raise _bad("«contents.corrections» должен быть объектом")
+        _check_claims(contents["corrections"], "contents.corrections")
     return Manifest(
         package_id=_uuid(_get(doc, "package_id", str, "manifest"), "package_id"),
         seq=seq,

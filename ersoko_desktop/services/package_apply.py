@@ -4,6 +4,12 @@ Results replace the sender's earlier package data for the same procedure × scho
 roadmap occurrences are updated record by record. Where the local record was changed here after
 the incoming one (a local results import, a form edited or approved, a task marked done), the
 local data is kept and the clash is reported as a conflict — never silently overwritten.
+
+A municipality's corrections of its schools' data (``corrections/`` in a municipal package) are
+applied the same way, except that any difference from what is here — the school's own signed data —
+is a conflict, whatever the timestamps; only a municipality's decision on a school form (accepted
+or returned, values untouched) is applied as such. ``accept_incoming`` (an explicit user choice)
+takes the package's side in every such conflict; each override is written to the audit log.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from ..db.models import (
 from ..fileio import atomic_write_bytes
 from ..paths import evidence_dir
 from ..progress import Progress
+from . import audit
 from .package_payload import RESULT_COLUMNS, Payload
 
 
@@ -60,6 +67,7 @@ class ApplyStats:
     occurrences_unchanged: int = 0
     evidence_added: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    overridden: list[Conflict] = field(default_factory=list)  # conflicts settled for the package (accept_incoming)
     warnings: list[str] = field(default_factory=list)
 
     def merge(self, other: "ApplyStats") -> None:
@@ -68,11 +76,13 @@ class ApplyStats:
                      "occurrences_unchanged", "evidence_added"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.conflicts += other.conflicts
+        self.overridden += other.overridden
         self.warnings += other.warnings
 
     def as_dict(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("conflicts", "warnings")}
-        return data | {"conflicts": [c.as_dict() for c in self.conflicts], "warnings": list(self.warnings)}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("conflicts", "overridden", "warnings")}
+        return data | {"conflicts": [c.as_dict() for c in self.conflicts],
+                       "overridden": [c.as_dict() for c in self.overridden], "warnings": list(self.warnings)}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -88,13 +98,28 @@ def _row_key(row) -> tuple:
     return (code, letter, variant, json.dumps(tasks), None if score is None else float(score), mark, journal, gender)
 
 
+ACCEPT_HINT = "принять данные пакета можно, загрузив пакет с «--accept-incoming» («Принять входящие данные» в окне проверки)"
+
+
 class _Writer:
     def __init__(self, session: Session, payload: Payload, org_ids: dict[str, int], *, label: str,
-                 package_sha: str, package_id: str):
+                 package_sha: str, package_id: str, corrected_by: str | None = None, accept_incoming: bool = False):
         self.session, self.payload, self.org_ids = session, payload, org_ids
         self.label, self.package_sha, self.package_id = label, package_sha, package_id
+        self.corrected_by, self.accept = corrected_by, accept_incoming
         self.stats = ApplyStats()
         self._stored: dict[str, str] = {}
+
+    def _clash(self, entity: str, what: str, why: str, *, before: dict, after: dict) -> bool:
+        """A conflict: report it and keep the local data (False), or, when the user chose to accept
+        incoming data, record the override in the audit log and go on (True)."""
+        if not self.accept:
+            self.stats.conflicts.append(Conflict(entity, what, f"{why}; оставлены данные этой базы ({ACCEPT_HINT})"))
+            return False
+        audit.record(self.session, action="accept-incoming", entity=entity, entity_id=what, before=before,
+                     after=after | {"package_id": self.package_id, "file": self.label, "reason": why})
+        self.stats.overridden.append(Conflict(entity, what, f"{why}; приняты данные пакета"))
+        return True
 
     # -- results
     def _procedure(self, spec: dict) -> Procedure:
@@ -120,11 +145,7 @@ class _Writer:
             what = f"{group['school']}: {proc.kind} {proc.subject} {proc.grade} кл. {proc.year}"
             if local == incoming:
                 self.stats.results_unchanged += len(incoming)
-            elif local and self._local_is_newer({r[8] for r in local_rows}, _stamp(group.get("updated_at"))):
-                self.stats.conflicts.append(Conflict(
-                    "результаты", what, f"в этой базе результаты изменены позже данных пакета ({len(local)} строк "
-                    f"здесь, {len(incoming)} в пакете); оставлены данные этой базы"))
-            else:
+            elif not self._results_clash(what, local, incoming, {r[8] for r in local_rows}, group):
                 if local:
                     self.session.execute(delete(ParticipantResult).where(
                         ParticipantResult.procedure_id == proc.id, ParticipantResult.school_id == school_id))
@@ -133,6 +154,20 @@ class _Writer:
                     self.stats.results_inserted += len(incoming)
                 self._insert_results(proc, school_id, group)
             progress.step(0.1 + 0.7 * (i + 1) / max(len(groups), 1), f"Результаты: {what}")
+
+    def _results_clash(self, what: str, local: dict, incoming: dict, batch_ids: set, group: dict) -> bool:
+        """True when the local results stay (a conflict not overridden)."""
+        if not local:
+            why = None
+        elif self.corrected_by:
+            why = (f"муниципалитет «{self.corrected_by}» исправил результаты школы ({len(local)} строк здесь — "
+                   f"данные школы, {len(incoming)} в исправлении)")
+        elif self._local_is_newer(batch_ids, _stamp(group.get("updated_at"))):
+            why = f"в этой базе результаты изменены позже данных пакета ({len(local)} строк здесь, {len(incoming)} в пакете)"
+        else:
+            why = None
+        return why is not None and not self._clash("результаты", what, why, before={"rows": len(local)},
+                                                   after={"rows": len(incoming)})
 
     def _local_is_newer(self, batch_ids: set, incoming_time: dt.datetime | None) -> bool:
         """Rows loaded here by hand or from a results file (not from a package) and later than the package."""
@@ -149,7 +184,8 @@ class _Writer:
         batch = ImportBatch(kind="package", file_name=self.label[:500], sha256=self.package_sha, procedure_id=proc.id,
                             imported_at=utcnow(), rows=len(group["rows"]),
                             summary={"package_id": self.package_id, "school": group["school"],
-                                     "sender_updated_at": group.get("updated_at")})
+                                     "sender_updated_at": group.get("updated_at"),
+                                     **({"corrected_by": self.corrected_by} if self.corrected_by else {})})
         self.session.add(batch)
         self.session.flush()
         base = {"procedure_id": proc.id, "school_id": school_id, "batch_id": batch.id}
@@ -225,17 +261,33 @@ class _Writer:
             elif (row.definition_id, row.status, row.values, row.comment) == (
                     definition.id, s["status"], s["values"], s.get("comment")):
                 self.stats.submissions_unchanged += 1
-            elif row.updated_at is not None and row.updated_at > incoming_time:
-                self.stats.conflicts.append(Conflict(
-                    "форма", what, f"в этой базе форма изменена {row.updated_at:%d.%m.%Y %H:%M} (статус «{row.status}»), "
-                    f"позже данных пакета; оставлены данные этой базы"))
-                continue
             else:
+                if self._form_clash(row, s, definition, what, incoming_time):
+                    continue
                 for key, value in fields.items():
                     setattr(row, key, value)
                 self.stats.submissions_updated += 1
             existing = list(self.session.scalars(select(Evidence).where(Evidence.submission_id == row.id)))
             self._add_evidence(s["evidence"], existing, submission_id=row.id)
+
+    def _form_clash(self, row: FormSubmission, s: dict, definition: FormDefinition, what: str,
+                    incoming_time: dt.datetime) -> bool:
+        """True when the local form stays as it is (a conflict not overridden)."""
+        if self.corrected_by:
+            if ((row.definition_id, row.values, row.comment) == (definition.id, s["values"], s.get("comment"))
+                    and s["status"] in ("approved", "returned")):
+                audit.record(self.session, action="decision", entity="form_submission", entity_id=row.id,
+                             before={"status": row.status}, after={"status": s["status"], "by": self.corrected_by,
+                                                                   "package_id": self.package_id})
+                return False  # the municipality's decision on the school's form, not a change of its data
+            why = f"муниципалитет «{self.corrected_by}» изменил форму школы (здесь статус «{row.status}», данные школы)"
+        elif row.updated_at is not None and row.updated_at > incoming_time:
+            why = (f"в этой базе форма изменена {row.updated_at:%d.%m.%Y %H:%M} (статус «{row.status}»), "
+                   "позже данных пакета")
+        else:
+            return False
+        return not self._clash("форма", what, why, before={"status": row.status, "values": row.values},
+                               after={"status": s["status"], "values": s["values"]})
 
     # -- roadmaps
     def roadmaps(self) -> None:
@@ -292,10 +344,10 @@ class _Writer:
                 incoming_time = _stamp(o.get("updated_at")) or utcnow()
                 if (occ.status, occ.done_at, occ.comment) == (o["status"], _date(o.get("done_at")), o.get("comment")):
                     self.stats.occurrences_unchanged += 1
-                elif occ.updated_at is not None and occ.updated_at > incoming_time:
-                    self.stats.conflicts.append(Conflict(
+                elif (occ.updated_at is not None and occ.updated_at > incoming_time and not self._clash(
                         "мероприятие", what, f"в этой базе статус «{occ.status}» записан позже, чем в пакете "
-                        f"(«{o['status']}»); оставлены данные этой базы"))
+                        f"(«{o['status']}»)", before={"status": occ.status, "comment": occ.comment},
+                        after={"status": o["status"], "comment": o.get("comment")})):
                     continue
                 else:
                     occ.status, occ.done_at, occ.comment = o["status"], _date(o.get("done_at")), o.get("comment")
@@ -305,8 +357,11 @@ class _Writer:
 
 
 def apply_payload(session: Session, payload: Payload, *, org_ids: dict[str, int], label: str, package_sha: str,
-                  package_id: str, progress: Progress) -> ApplyStats:
-    writer = _Writer(session, payload, org_ids, label=label, package_sha=package_sha, package_id=package_id)
+                  package_id: str, progress: Progress, corrected_by: str | None = None,
+                  accept_incoming: bool = False) -> ApplyStats:
+    """``corrected_by``: the payload is a municipality's corrections of its schools' data."""
+    writer = _Writer(session, payload, org_ids, label=label, package_sha=package_sha, package_id=package_id,
+                     corrected_by=corrected_by, accept_incoming=accept_incoming)
     writer.results(progress)
     writer.forms()
     writer.roadmaps()

@@ -36,6 +36,8 @@ RESULT_COLUMNS = ["participant_code", "class_letter", "variant", "task_scores", 
                   "journal_mark", "gender"]
 RESULTS_PATH, FORMS_PATH, ROADMAPS_PATH, SUMMARY_PATH = (
     "data/results.json", "data/forms.json", "data/roadmaps.json", "data/summary.json")
+# A municipality's own data about schools whose signed packages it nests (see services.packages).
+CORRECTED_RESULTS_PATH, CORRECTED_FORMS_PATH = "corrections/results.json", "corrections/forms.json"
 TRUST_PATH = "data/trusted_keys.json"
 
 
@@ -302,43 +304,46 @@ def _check_row(row, path: str, where: str) -> None:
             raise _bad(path, f"{where}: отметка «{v}» вне диапазона 1–5")
 
 
-def parse_payload(contents: dict[str, bytes]) -> Payload:
-    """Check the shape of every data file; values are typed before anything is written."""
+def parse_payload(contents: dict[str, bytes], *, results_path: str = RESULTS_PATH,
+                  forms_path: str = FORMS_PATH) -> Payload:
+    """Check the shape of every data file; values are typed before anything is written.
+
+    The paths name where results and forms are read (a municipality's corrections use the same shapes)."""
     payload = Payload()
-    results = _load(contents, RESULTS_PATH, {"columns": RESULT_COLUMNS, "groups": []})
-    if _need(results, "columns", list, RESULTS_PATH, "корень") != RESULT_COLUMNS:
-        raise _bad(RESULTS_PATH, "неизвестный набор столбцов")
-    for i, g in enumerate(_need(results, "groups", list, RESULTS_PATH, "корень")):
+    results = _load(contents, results_path, {"columns": RESULT_COLUMNS, "groups": []})
+    if _need(results, "columns", list, results_path, "корень") != RESULT_COLUMNS:
+        raise _bad(results_path, "неизвестный набор столбцов")
+    for i, g in enumerate(_need(results, "groups", list, results_path, "корень")):
         where = f"группа {i + 1}"
-        proc = _need(g, "procedure", dict, RESULTS_PATH, where)
+        proc = _need(g, "procedure", dict, results_path, where)
         for key, types in (("kind", str), ("subject", str), ("grade", int), ("year", int)):
-            _need(proc, key, types, RESULTS_PATH, where)
-        _date(proc.get("date"), RESULTS_PATH, where)
-        _need(proc, "spec", dict, RESULTS_PATH, where, optional=True)
-        _need(g, "school", str, RESULTS_PATH, where)
-        _stamp(g.get("updated_at"), RESULTS_PATH, where)
-        rows = _need(g, "rows", list, RESULTS_PATH, where)
+            _need(proc, key, types, results_path, where)
+        _date(proc.get("date"), results_path, where)
+        _need(proc, "spec", dict, results_path, where, optional=True)
+        _need(g, "school", str, results_path, where)
+        _stamp(g.get("updated_at"), results_path, where)
+        rows = _need(g, "rows", list, results_path, where)
         seen = set()
         for j, row in enumerate(rows):
-            _check_row(row, RESULTS_PATH, f"{where}, строка {j + 1}")
+            _check_row(row, results_path, f"{where}, строка {j + 1}")
             if row[0] in seen:
-                raise _bad(RESULTS_PATH, f"{where}: участник «{row[0]}» повторяется")
+                raise _bad(results_path, f"{where}: участник «{row[0]}» повторяется")
             seen.add(row[0])
         payload.results.append(g)
-    forms = _load(contents, FORMS_PATH, {"definitions": [], "submissions": []})
-    for i, d in enumerate(_need(forms, "definitions", list, FORMS_PATH, "корень")):
+    forms = _load(contents, forms_path, {"definitions": [], "submissions": []})
+    for i, d in enumerate(_need(forms, "definitions", list, forms_path, "корень")):
         for key, types in (("form_id", str), ("version", str), ("title", str), ("level", str), ("sha256", str),
                            ("definition", dict)):
-            _need(d, key, types, FORMS_PATH, f"описание формы {i + 1}")
-    for i, s in enumerate(_need(forms, "submissions", list, FORMS_PATH, "корень")):
+            _need(d, key, types, forms_path, f"описание формы {i + 1}")
+    for i, s in enumerate(_need(forms, "submissions", list, forms_path, "корень")):
         where = f"заполненная форма {i + 1}"
         for key, types in (("form_id", str), ("version", str), ("org", str), ("period", str), ("status", str),
                            ("values", dict), ("evidence", list)):
-            _need(s, key, types, FORMS_PATH, where)
+            _need(s, key, types, forms_path, where)
         if s["status"] not in ("draft", "submitted", "approved", "returned"):
-            raise _bad(FORMS_PATH, f"{where}: неизвестный статус «{s['status']}»")
+            raise _bad(forms_path, f"{where}: неизвестный статус «{s['status']}»")
         for key in ("updated_at", "submitted_at", "decided_at"):
-            _stamp(s.get(key), FORMS_PATH, where)
+            _stamp(s.get(key), forms_path, where)
     payload.forms = forms
     roadmaps = _load(contents, ROADMAPS_PATH, [])
     if not isinstance(roadmaps, list):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.backup import backup_engine
-from ..db.models import Organization, PackageLog, SigningKey, TrustedKey, utcnow
+from ..db.models import ImportBatch, Organization, PackageLog, ParticipantResult, Procedure, SigningKey, TrustedKey, utcnow
 from ..db.unique import insert_once
 from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
 from ..fileio import atomic_write_bytes
@@ -35,6 +35,8 @@ from . import audit, keys
 from .orgs import descendants
 from .package_apply import ApplyStats, apply_payload, received_store
 from .package_payload import (
+    CORRECTED_FORMS_PATH,
+    CORRECTED_RESULTS_PATH,
     DATA_VERSION,
     FORMS_PATH,
     RESULT_COLUMNS,
@@ -107,6 +109,8 @@ class VerifyReport:
     sha256: str | None = None
     files: int = 0
     counts: dict = field(default_factory=dict)
+    # a municipality's own data about nested schools: {"orgs": [...], "results": n, "submissions": n}
+    corrections: dict = field(default_factory=dict)
     nested: list["VerifyReport"] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -152,6 +156,7 @@ class _Verified:
     payload: Payload | None
     trust_entries: list[dict]
     nested: list["_Verified"]
+    corrections: Payload | None = None
 
 
 def _refuse(message: str) -> SecurityError:
@@ -335,13 +340,48 @@ def _verify_into(look: _Lookups, data: bytes, label: str, report: VerifyReport, 
         if unknown:
             raise _refuse(f"Пакет «{label}» отклонён: в данных есть организации вне зоны отправителя "
                           f"«{manifest.sender_org}» или не найденные в реестре: {', '.join(unknown[:5])}.")
-        report.counts = {k: v for k, v in manifest.contents.items() if k != "orgs"}
+        report.counts = {k: v for k, v in manifest.contents.items() if k not in ("orgs", "corrections")}
         if deep:
             payload = _parse_claimed(contents, manifest, label)
+    report.corrections = _corrections_claim(manifest, contents, {n.manifest.sender_org for n in nested}, label)
+    corrections = _parse_corrections(contents, report.corrections, label) if deep and report.corrections else None
     report.valid = True
     report.reason = None
     progress.step(0.1, "Пакет проверен")
-    return _Verified(manifest, sha, data, report, payload, trust_entries, nested)
+    return _Verified(manifest, sha, data, report, payload, trust_entries, nested, corrections)
+
+
+def _corrections_claim(manifest: Manifest, contents: dict[str, bytes], nested_senders: set[str], label: str) -> dict:
+    """A municipality may correct only schools whose own signed packages it nests, and must say so in the
+    signed manifest; anything else under ``corrections/`` is refused."""
+    claim = manifest.contents.get("corrections")
+    files = sorted(p for p in contents if p.startswith("corrections/"))
+    if claim is None and not files:
+        return {}
+    if manifest.dataset_kind != "municipal-report" or not isinstance(claim, dict):
+        raise _refuse(f"Пакет «{label}» отклонён: исправления данных школ допустимы только в пакете муниципалитета "
+                      "и должны быть заявлены в манифесте.")
+    orgs = claim.get("orgs")
+    if (not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs)
+            or any(not isinstance(claim.get(k), int) or isinstance(claim.get(k), bool) for k in ("results", "submissions"))
+            or set(files) - {CORRECTED_RESULTS_PATH, CORRECTED_FORMS_PATH}):
+        raise _refuse(f"Пакет «{label}» отклонён: сведения об исправлениях муниципалитета в манифесте неверны.")
+    outside = sorted(set(orgs) - nested_senders)
+    if outside:
+        raise _refuse(f"Пакет «{label}» отклонён: муниципалитет исправляет данные школ, чьих подписанных пакетов "
+                      f"нет среди вложенных: {', '.join(outside[:5])}.")
+    return {"orgs": sorted(orgs), "results": claim["results"], "submissions": claim["submissions"]}
+
+
+def _parse_corrections(contents: dict[str, bytes], claim: dict, label: str) -> Payload:
+    parts = {p: b for p, b in contents.items()
+             if p in (CORRECTED_RESULTS_PATH, CORRECTED_FORMS_PATH) or p.startswith("evidence/")}
+    payload = parse_payload(parts, results_path=CORRECTED_RESULTS_PATH, forms_path=CORRECTED_FORMS_PATH)
+    counts = payload.counts()
+    if (not payload.org_codes() <= set(claim["orgs"]) or counts["results"] != claim["results"]
+            or counts["submissions"] != claim["submissions"]):
+        raise _refuse(f"Пакет «{label}» отклонён: исправления муниципалитета не совпадают с заявленными в манифесте.")
+    return payload
 
 
 def _parse_claimed(contents: dict[str, bytes], manifest: Manifest, label: str) -> Payload:
@@ -504,8 +544,13 @@ def _apply_trust_list(session: Session, verified: _Verified, stats: ApplyStats) 
 
 
 def import_package(session: Session, path: str | Path, *, passphrase: str | None = None,
-                   progress: Progress | None = None, backup: bool = True) -> ImportReport:
-    """Verify, back up, then write the package in the caller's transaction. Refusals only log."""
+                   progress: Progress | None = None, backup: bool = True,
+                   accept_incoming: bool = False) -> ImportReport:
+    """Verify, back up, then write the package in the caller's transaction. Refusals only log.
+
+    ``accept_incoming`` is the user's explicit choice to take the package's data where it conflicts with
+    data here (a newer local edit, a municipality's correction of a school's data); every such override
+    is audited. Without it the local data stays and the conflict is reported."""
     path = Path(path)
     progress = progress or Progress.none()
     own = _own(session)
@@ -542,16 +587,20 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
             codes = part.payload.org_codes()
             stats.merge(apply_payload(session, part.payload, org_ids=_org_ids(session, codes), label=path.name,
                                       package_sha=part.sha256, package_id=part.manifest.package_id,
-                                      progress=progress))
+                                      progress=progress, accept_incoming=accept_incoming))
         _keep(part)
-        if part is verified:
-            claim.message = _summary_message(stats)
-        else:
+        if part is not verified:
             _log(session, direction="import", result="ok", manifest=part.manifest, sha=part.sha256,
                  file_name=path.name, message="вложен в пакет " + m.package_id)
+    if verified.corrections is not None:  # after the schools' own data, so it is compared with that
+        stats.merge(apply_payload(session, verified.corrections, org_ids=_org_ids(session, verified.corrections.org_codes()),
+                                  label=path.name, package_sha=verified.sha256, package_id=m.package_id,
+                                  progress=progress, corrected_by=m.sender_org, accept_incoming=accept_incoming))
+    claim.message = _summary_message(stats)
     audit.record(session, action="import", entity="package", entity_id=m.package_id,
                  after={"sender": m.sender_org, "seq": m.seq, "nested": len(parts) - 1,
-                        "conflicts": len(stats.conflicts)})
+                        "conflicts": len(stats.conflicts), "accept_incoming": accept_incoming,
+                        "overridden": len(stats.overridden)})
     progress.step(1.0, "Готово")
     message = f"Пакет №{m.seq} от «{m.sender_org}» импортирован. {_summary_message(stats)}"
     return ImportReport(path.name, "imported", message, verified.report, stats, backup_path)
@@ -572,6 +621,8 @@ def _summary_message(stats: ApplyStats) -> str:
             f"дорожных карт создано {stats.roadmaps_created}, сроков обновлено {stats.occurrences_updated}.")
     if stats.conflicts:
         text += f" Конфликтов: {len(stats.conflicts)} (оставлены данные этой базы)."
+    if stats.overridden:
+        text += f" Конфликтов, решённых в пользу пакета (по выбору пользователя): {len(stats.overridden)}."
     return text
 
 
@@ -608,6 +659,7 @@ class _Nested:
     entry: NestedEntry
     blob: bytes
     results: int  # the school's signed claim, shown in the PDF copy
+    submissions: list[dict]  # the school's forms as signed, to find the municipality's corrections
 
 
 def _latest_received(session: Session, schools: list[Organization], period: str | None
@@ -636,8 +688,58 @@ def _latest_received(session: Session, schools: list[Organization], period: str 
         entry = NestedEntry(f"nested/{m.sender_org}-{m.seq}.zip", m.package_id, m.seq, m.sender_org,
                             m.sender_fingerprint, sha)
         results = m.contents.get("results")
-        chosen[row.sender_org] = _Nested(entry, blob, results if isinstance(results, int) else 0)
+        chosen[row.sender_org] = _Nested(entry, blob, results if isinstance(results, int) else 0,
+                                         _signed_submissions(raw))
     return [chosen[c] for c in sorted(chosen)], warnings
+
+
+def _signed_submissions(raw) -> list[dict]:
+    """The form submissions inside a received (already verified) school package."""
+    if FORMS_PATH not in raw.zip.infos:
+        return []
+    try:
+        forms = json.loads(raw.zip.read(FORMS_PATH))
+        return [s for s in forms.get("submissions", []) if isinstance(s, dict)]
+    except (ValueError, AttributeError):
+        return []
+
+
+def _municipal_corrections(session: Session, nested: list[_Nested], period) -> tuple[list[dict], dict]:
+    """What this municipality holds about its nested schools that is not the schools' own signed data.
+
+    Results: every procedure × school group with a row not loaded from a school package here (a results
+    file imported by the municipality, or a row keyed by hand). Forms: every submission that differs
+    from the one in the school's nested package (values, comment or status — an approval included).
+    The nested packages themselves stay byte for byte as the schools signed them."""
+    codes = {n.entry.sender_org for n in nested}
+    ids = dict(session.execute(select(Organization.id, Organization.code).where(Organization.code.in_(codes))).all())
+    if not ids:
+        return [], {"definitions": [], "submissions": []}
+    local_batches = list(session.scalars(select(ImportBatch.id).where(ImportBatch.kind != "package")))
+    conditions = [ParticipantResult.batch_id.is_(None)]  # each one answered from the batch_id index
+    if local_batches:
+        conditions.append(ParticipantResult.batch_id.in_(local_batches))
+    pairs: set[tuple[int, int]] = set()
+    for condition in conditions:
+        pairs |= {(p, sid) for p, sid in session.execute(
+            select(ParticipantResult.procedure_id, ParticipantResult.school_id).distinct().where(condition))
+            if sid in ids}
+    results: list[dict] = []
+    if pairs:
+        procs = {p.id: (p.kind, p.subject, p.grade, p.year)
+                 for p in session.scalars(select(Procedure).where(Procedure.id.in_({p for p, _ in pairs})))}
+        wanted = {(procs[p], ids[sid]) for p, sid in pairs}
+        results = [g for g in collect_results(session, sorted({sid for _, sid in pairs}), period)
+                   if ((g["procedure"]["kind"], g["procedure"]["subject"], g["procedure"]["grade"],
+                        g["procedure"]["year"]), g["school"]) in wanted]
+    signed = {(s.get("form_id"), s.get("org"), s.get("period")): (s.get("status"), s.get("values"), s.get("comment"))
+              for n in nested for s in n.submissions}
+    forms = collect_forms(session, list(ids), period)
+    changed = [s for s in forms["submissions"]
+               if signed.get((s["form_id"], s["org"], s["period"])) != (s["status"], s["values"], s["comment"])]
+    used = {(s["form_id"], s["version"]) for s in changed}
+    definitions = [d for d in forms["definitions"] if (d["form_id"], d["version"]) in used]
+    return results, {"definitions": definitions, "submissions": changed}
 
 
 def _human_files(results: list[dict], forms: dict, roadmaps: list[dict], summary: list[dict]) -> dict[str, bytes]:
@@ -738,10 +840,23 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
     if own.kind == "municipality":
         files[SUMMARY_PATH] = dumps(summary)
     evidence, missing = evidence_files(forms, roadmaps, session)
+    corrected_results, corrected_forms = _municipal_corrections(session, nested, parsed) if nested else ([], None)
+    if corrected_results or (corrected_forms and corrected_forms["submissions"]):
+        files[CORRECTED_RESULTS_PATH] = dumps({"columns": RESULT_COLUMNS, "groups": corrected_results})
+        files[CORRECTED_FORMS_PATH] = dumps(corrected_forms)
+        more, lost = evidence_files(corrected_forms, [], session)
+        evidence |= more
+        missing += [w for w in lost if w not in missing]
+    else:
+        corrected_forms = None
     files.update(evidence)
     files.update(_human_files(results, forms, roadmaps, summary))
     claimed = Payload(results, forms, roadmaps, summary, {p.split("/", 1)[1]: b for p, b in evidence.items()})
     counts = {"orgs": sorted(claimed.org_codes())} | claimed.counts()
+    if corrected_forms is not None:
+        corrections = Payload(corrected_results, corrected_forms)
+        counts["corrections"] = {"orgs": sorted(corrections.org_codes()), "results": corrections.counts()["results"],
+                                 "submissions": len(corrected_forms["submissions"])}
     progress.step(0.8, "Подпись")
     result = _finish_export(session, own=own, key=key, private=private, kind=kind, period=label,
                             recipient=recipient_code, files=files, nested=nested, out=Path(out),
@@ -749,7 +864,8 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
                             pdf=lambda head: summary_pdf(
                                 head, counts=counts, results=results, summary=summary, forms=forms,
                                 roadmaps=roadmaps, nested=[(n.entry.sender_org, n.entry.seq, n.entry.package_id,
-                                                            n.entry.sha256, n.results) for n in nested]))
+                                                            n.entry.sha256, n.results) for n in nested],
+                                corrections=counts.get("corrections")))
     progress.step(1.0, "Готово")
     return result
 

@@ -51,3 +51,41 @@ def test_cli_export_verify_import(cli, tmp_path):
         ("verify", "refused", "bad.zip")]
     assert journal[3]["message"] == report["error"]
     assert journal[2]["sender_org"] == "S1" and journal[2]["seq"] == 1 and "действителен" in journal[2]["message"]
+
+
+def test_cli_import_accept_incoming(cli, tmp_path):
+    """Without the flag a newer local edit stays and is reported; with it the package wins, audited."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from ersoko_desktop.db.models import ImportBatch, ParticipantResult
+    from ersoko_desktop.services.packages import export_package, import_package
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=3)
+    exchange_keys(school, muni, tmp_path, "s1")
+    for name in ("p1", "p2", "p3"):
+        with session_scope(school) as s:
+            export_package(s, out=tmp_path / f"{name}.zip")
+            s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0001")).mark += 1
+    with session_scope(muni) as s:
+        import_package(s, tmp_path / "p1.zip")
+        local = ImportBatch(kind="results", file_name="впр.xlsx", sha256="e" * 64, rows=1,
+                            imported_at=dt.datetime.now() + dt.timedelta(days=1))
+        s.add(local)
+        s.flush()
+        row = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0000"))
+        row.mark, row.batch_id = 4, local.id
+    muni.dispose()
+    kept = json.loads(cli("package", "import", str(tmp_path / "p2.zip"), "--format", "json",
+                          db=tmp_path / "m.sqlite").stdout)
+    assert [c["entity"] for c in kept["stats"]["conflicts"]] == ["результаты"] and kept["stats"]["overridden"] == []
+    taken = cli("package", "import", str(tmp_path / "p3.zip"), "--accept-incoming", "--format", "json",
+                db=tmp_path / "m.sqlite")
+    assert taken.returncode == 0, taken.stderr
+    stats = json.loads(taken.stdout)["stats"]
+    assert stats["conflicts"] == [] and [c["entity"] for c in stats["overridden"]] == ["результаты"]
+    assert stats["results_replaced"] == 3

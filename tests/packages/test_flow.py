@@ -289,3 +289,90 @@ def test_trust_list_from_a_municipality_is_limited_to_its_own_schools(tmp_path):
     assert result.status == "refused" and "«S3»" in result.message
     with session_scope(region) as s:
         assert [k.org_code for k in keys.list_trusted(s)] == ["M1"]
+
+
+def test_municipal_corrections_travel_as_its_own_signed_data(tmp_path):
+    """GUIDE §6: the schools' packages are nested byte for byte; what the municipality changed travels
+    as its own signed data and shows up at ЦОКО as a conflict (or, explicitly accepted, an audited override)."""
+    import datetime as dt
+    import json
+    import zipfile
+
+    from ersoko_desktop.db.models import AuditEvent, ImportBatch
+    from ersoko_desktop.services import keys
+
+    from . import hostile
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    region = make_db(tmp_path / "r.sqlite", "R", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=6)
+    exchange_keys(school, muni, tmp_path, "s1")
+    exchange_keys(muni, region, tmp_path, "m1")
+    exchange_keys(school, region, tmp_path, "s1r")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "S1.zip", period="2024/25")
+    with session_scope(muni) as s:
+        assert import_package(s, tmp_path / "S1.zip").status == "imported"
+        # the municipality re-keys one mark from its own results file and accepts the school's form
+        local = ImportBatch(kind="results", file_name="фис-око.xlsx", sha256="c" * 64, rows=1,
+                            imported_at=dt.datetime.now())
+        s.add(local)
+        s.flush()
+        row = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0000"))
+        assert row.mark == 2
+        row.mark, row.batch_id = 5, local.id
+        s.scalar(select(FormSubmission)).status = "approved"
+
+    with session_scope(muni) as s:
+        first = export_package(s, out=tmp_path / "M1-1.zip", period="2024/25")
+    assert first.nested == ["S1"] and first.counts["corrections"] == {"orgs": ["S1"], "results": 6, "submissions": 1}
+    with zipfile.ZipFile(tmp_path / "M1-1.zip") as zf:
+        assert zf.read("nested/S1-1.zip") == (tmp_path / "S1.zip").read_bytes()  # unchanged, school-signed
+        corrected = json.loads(zf.read("corrections/results.json"))
+        pdf = pdf_text(zf.read("human/summary.pdf"), tmp_path).splitlines()
+    marks = {r[0]: r[5] for g in corrected["groups"] for r in g["rows"]}
+    assert marks["S1-0000"] == 5 and marks["S1-0001"] == 3
+    assert "Исправления муниципалитета" in pdf and "Школы S1" in pdf and "Результатов 6" in pdf
+
+    with session_scope(region) as s:
+        report = verify_package(s, tmp_path / "M1-1.zip")
+    assert report.valid and report.corrections == {"orgs": ["S1"], "results": 6, "submissions": 1}
+    with session_scope(region) as s:
+        imported = import_package(s, tmp_path / "M1-1.zip")
+    assert imported.status == "imported", imported.message
+    assert [(c.entity, c.key) for c in imported.stats.conflicts] == [("результаты", "S1: VPR Математика 5 кл. 2025")]
+    assert "муниципалитет «M1» исправил результаты школы" in imported.stats.conflicts[0].message
+    with session_scope(region) as s:
+        marks = dict(s.execute(select(ParticipantResult.participant_code, ParticipantResult.mark)).all())
+        assert marks["S1-0000"] == 2  # the school's signed data stays
+        assert s.scalar(select(FormSubmission)).status == "approved"  # the municipality's decision applies
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "decision")) == 1
+
+    # the next municipal package carries the same correction; the user explicitly accepts it
+    with session_scope(muni) as s:
+        export_package(s, out=tmp_path / "M1-2.zip", period="2024/25")
+    with session_scope(region) as s:
+        again = import_package(s, tmp_path / "M1-2.zip", accept_incoming=True)
+    assert again.status == "imported" and again.stats.conflicts == []
+    assert [(c.entity, c.key) for c in again.stats.overridden] == [("результаты", "S1: VPR Математика 5 кл. 2025")]
+    with session_scope(region) as s:
+        marks = dict(s.execute(select(ParticipantResult.participant_code, ParticipantResult.mark)).all())
+        assert marks["S1-0000"] == 5 and len(marks) == 6
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "accept-incoming"))
+        assert event.entity == "результаты" and event.before == {"rows": 6}
+        assert event.after["package_id"] == again.verification.package_id
+
+    # corrections of a school whose package is not nested are refused, even when correctly signed
+    with session_scope(muni) as s:
+        _key, private = keys.load_private_key(s)
+    data = (tmp_path / "M1-2.zip").read_bytes()
+    manifest = hostile.parse(hostile.entries(data)[hostile.MANIFEST_PATH])
+    forged = hostile.resign(data, private, manifest_changes={
+        "seq": 10, "package_id": "8c2d1c4e-0f59-4d7a-9a8e-3b6f6f1f2a11",
+        "contents": manifest.contents | {"corrections": {"orgs": ["S1", "S2"], "results": 6, "submissions": 1}}})
+    (tmp_path / "forged.zip").write_bytes(forged)
+    with session_scope(region) as s:
+        refused = import_package(s, tmp_path / "forged.zip")
+    assert refused.status == "refused" and "чьих подписанных пакетов нет среди вложенных: S2" in refused.message

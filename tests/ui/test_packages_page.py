@@ -95,3 +95,48 @@ def test_trust_list_management(qtbot, tmp_path, quiet_boxes):
     page.trusted.selectRow(0)
     page.revoke_selected()
     assert page.trusted.item(0, 2).text() == "отозван"
+
+
+def test_accept_incoming_is_an_explicit_choice_in_the_report(qtbot, tmp_path, quiet_boxes):
+    """A newer local edit conflicts with the package; ticking «Принять входящие данные» takes the package's side."""
+    import datetime as dt
+
+    from ersoko_desktop.db.models import AuditEvent, ImportBatch
+    from ersoko_desktop.services.packages import export_package, import_package
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=4)
+    exchange_keys(school, muni, tmp_path, "s1")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "p1.zip")
+    with session_scope(muni) as s:
+        assert import_package(s, tmp_path / "p1.zip").status == "imported"
+        local = ImportBatch(kind="results", file_name="впр.xlsx", sha256="d" * 64, rows=1,
+                            imported_at=dt.datetime.now() + dt.timedelta(days=1))  # later than the school's data
+        s.add(local)
+        s.flush()
+        row = s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0000"))
+        row.mark, row.batch_id = 4, local.id
+    with session_scope(school) as s:
+        s.scalar(select(ParticipantResult).where(ParticipantResult.participant_code == "S1-0001")).mark = 5
+        export_package(s, out=tmp_path / "p2.zip")
+
+    page = Page(AppContext(engine=muni, db_label="m"))
+    qtbot.addWidget(page)
+    page.refresh()
+    page.start_verify(tmp_path / "p2.zip")
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=30000)
+    box = page.report_dialog.accept_incoming
+    assert not box.isHidden() and not box.isChecked()  # never on by default
+    box.setChecked(True)
+    page.report_dialog.accept()
+    qtbot.waitUntil(lambda: page.last_import is not None, timeout=30000)
+    stats = page.last_import.stats
+    assert stats.conflicts == [] and [c.entity for c in stats.overridden] == ["результаты"]
+    assert any("Приняты данные пакета" in text for _kind, text in quiet_boxes)
+    with session_scope(muni) as s:
+        marks = dict(s.execute(select(ParticipantResult.participant_code, ParticipantResult.mark)).all())
+        assert (marks["S1-0000"], marks["S1-0001"]) == (2, 5)  # the package's values, both
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "accept-incoming")) == 1

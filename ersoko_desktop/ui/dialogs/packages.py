@@ -142,6 +142,12 @@ def report_html(report) -> str:
             f"{e(STATUS_RU.get(n.status, n.status))}, результатов {n.counts.get('results', 0)}</li>"
             for n in report.nested)
         parts.append(f"<p><b>Вложенные пакеты школ ({len(report.nested)}):</b></p><ul>{items}</ul>")
+    if report.corrections:
+        c = report.corrections
+        parts.append(f"<p><b>Исправления муниципалитета</b> данных школ {e(', '.join(c['orgs']))}: результатов "
+                     f"{c['results']}, форм {c['submissions']}. Пакеты школ вложены без изменений; где исправления "
+                     "расходятся с данными школ, при загрузке будут показаны конфликты и оставлены данные школ "
+                     "(если не выбрано «Принять входящие данные»).</p>")
     if report.warnings:
         parts.append("<p><b>Предупреждения:</b></p><ul>" + "".join(f"<li>{e(w)}</li>" for w in report.warnings) + "</ul>")
     return "".join(parts)
@@ -165,5 +171,9 @@ class VerifyReportDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.accept_incoming = QCheckBox("Принять входящие данные при конфликтах (заменить данные этой базы; "
+                                         "каждая замена записывается в журнал аудита)")
+        self.accept_incoming.setVisible(report.valid and report.status == "new")
+        layout.insertWidget(1, self.accept_incoming)
         if report.valid and report.status == "new":
             layout.addWidget(QLabel("Перед загрузкой будет сделана резервная копия базы."))

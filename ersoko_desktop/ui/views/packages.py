@@ -51,9 +51,10 @@ def _verify(*, engine, path, passphrase, progress):
         return package_service.verify_package(s, path, passphrase=passphrase, progress=progress)
 
 
-def _import(*, engine, path, passphrase, progress):
+def _import(*, engine, path, passphrase, accept_incoming, progress):
     with session_scope(engine) as s:
-        return package_service.import_package(s, path, passphrase=passphrase, progress=progress)
+        return package_service.import_package(s, path, passphrase=passphrase, accept_incoming=accept_incoming,
+                                              progress=progress)
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
@@ -384,8 +385,10 @@ class Page(PageBase):
 
     def start_import(self) -> tasks.Task:
         path, passphrase = self._pending
+        dialog = getattr(self, "report_dialog", None)
+        accept = dialog is not None and dialog.accept_incoming.isChecked()
         return tasks.run(self, _import, title="Загрузка пакета", on_done=self._imported, engine=self.ctx.engine,
-                         path=path, passphrase=passphrase)
+                         path=path, passphrase=passphrase, accept_incoming=accept)
 
     def _imported(self, result) -> None:
         self.last_import = result
@@ -395,6 +398,9 @@ class Page(PageBase):
         if result.stats and result.stats.conflicts:
             lines.append("\nКонфликты (оставлены данные этой базы):")
             lines += [f"• {c.entity} {c.key}: {c.message}" for c in result.stats.conflicts[:30]]
+        if result.stats and result.stats.overridden:
+            lines.append("\nПриняты данные пакета (записано в журнал аудита):")
+            lines += [f"• {c.entity} {c.key}: {c.message}" for c in result.stats.overridden[:30]]
         if result.backup:
             lines.append(f"\nРезервная копия базы: {result.backup}")
         box = QMessageBox.warning if result.status == "refused" else QMessageBox.information
