@@ -140,3 +140,16 @@ def test_accept_incoming_is_an_explicit_choice_in_the_report(qtbot, tmp_path, qu
         marks = dict(s.execute(select(ParticipantResult.participant_code, ParticipantResult.mark)).all())
         assert (marks["S1-0000"], marks["S1-0001"]) == (2, 5)  # the package's values, both
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "accept-incoming")) == 1
+
+
+def test_report_names_the_municipality_corrections(qtbot):
+    from ersoko_desktop.services.packages import VerifyReport
+    from ersoko_desktop.ui.dialogs.packages import VerifyReportDialog
+
+    report = VerifyReport(file="M1.zip", valid=True, status="new", package_id="x", sender_org="M1",
+                          corrections={"orgs": ["S1", "S2"], "results": 40, "submissions": 1})
+    dialog = VerifyReportDialog(None, report)
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "Исправления муниципалитета данных школ S1, S2: результатов 40, форм 1" in text
+    assert not dialog.accept_incoming.isHidden() and not dialog.accept_incoming.isChecked()
