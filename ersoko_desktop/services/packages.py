@@ -21,7 +21,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.backup import backup_engine
-from ..db.models import ImportBatch, Organization, PackageLog, ParticipantResult, Procedure, SigningKey, TrustedKey, utcnow
+from ..db.models import (
+    ImportBatch,
+    Organization,
+    PackageLog,
+    ParticipantResult,
+    Procedure,
+    SigningKey,
+    TrustedKey,
+    utcnow,
+)
 from ..db.unique import insert_once
 from ..errors import ErsokoError, InputError, SecurityError, WorkflowError
 from ..fileio import atomic_write_bytes
@@ -593,7 +602,8 @@ def import_package(session: Session, path: str | Path, *, passphrase: str | None
             _log(session, direction="import", result="ok", manifest=part.manifest, sha=part.sha256,
                  file_name=path.name, message="вложен в пакет " + m.package_id)
     if verified.corrections is not None:  # after the schools' own data, so it is compared with that
-        stats.merge(apply_payload(session, verified.corrections, org_ids=_org_ids(session, verified.corrections.org_codes()),
+        corrections = verified.corrections
+        stats.merge(apply_payload(session, corrections, org_ids=_org_ids(session, corrections.org_codes()),
                                   label=path.name, package_sha=verified.sha256, package_id=m.package_id,
                                   progress=progress, corrected_by=m.sender_org, accept_incoming=accept_incoming))
     claim.message = _summary_message(stats)
@@ -704,7 +714,7 @@ def _signed_submissions(raw) -> list[dict]:
         return []
 
 
-def _municipal_corrections(session: Session, nested: list[_Nested], period) -> tuple[list[dict], dict]:
+def _municipal_corrections(session: Session, nested: list[_Nested], period) -> Payload | None:
     """What this municipality holds about its nested schools that is not the schools' own signed data.
 
     Results: every procedure × school group with a row not loaded from a school package here (a results
@@ -714,7 +724,7 @@ def _municipal_corrections(session: Session, nested: list[_Nested], period) -> t
     codes = {n.entry.sender_org for n in nested}
     ids = dict(session.execute(select(Organization.id, Organization.code).where(Organization.code.in_(codes))).all())
     if not ids:
-        return [], {"definitions": [], "submissions": []}
+        return None
     local_batches = list(session.scalars(select(ImportBatch.id).where(ImportBatch.kind != "package")))
     conditions = [ParticipantResult.batch_id.is_(None)]  # each one answered from the batch_id index
     if local_batches:
@@ -739,7 +749,9 @@ def _municipal_corrections(session: Session, nested: list[_Nested], period) -> t
                if signed.get((s["form_id"], s["org"], s["period"])) != (s["status"], s["values"], s["comment"])]
     used = {(s["form_id"], s["version"]) for s in changed}
     definitions = [d for d in forms["definitions"] if (d["form_id"], d["version"]) in used]
-    return results, {"definitions": definitions, "submissions": changed}
+    if not results and not changed:
+        return None
+    return Payload(results, {"definitions": definitions, "submissions": changed})
 
 
 def _human_files(results: list[dict], forms: dict, roadmaps: list[dict], summary: list[dict]) -> dict[str, bytes]:
@@ -840,23 +852,21 @@ def export_package(session: Session, *, out: str | Path, recipient: str | None =
     if own.kind == "municipality":
         files[SUMMARY_PATH] = dumps(summary)
     evidence, missing = evidence_files(forms, roadmaps, session)
-    corrected_results, corrected_forms = _municipal_corrections(session, nested, parsed) if nested else ([], None)
-    if corrected_results or (corrected_forms and corrected_forms["submissions"]):
-        files[CORRECTED_RESULTS_PATH] = dumps({"columns": RESULT_COLUMNS, "groups": corrected_results})
-        files[CORRECTED_FORMS_PATH] = dumps(corrected_forms)
-        more, lost = evidence_files(corrected_forms, [], session)
+    corrections = _municipal_corrections(session, nested, parsed) if nested else None
+    if corrections is not None:
+        files[CORRECTED_RESULTS_PATH] = dumps({"columns": RESULT_COLUMNS, "groups": corrections.results})
+        files[CORRECTED_FORMS_PATH] = dumps(corrections.forms)
+        more, lost = evidence_files(corrections.forms, [], session)
         evidence |= more
         missing += [w for w in lost if w not in missing]
-    else:
-        corrected_forms = None
     files.update(evidence)
     files.update(_human_files(results, forms, roadmaps, summary))
     claimed = Payload(results, forms, roadmaps, summary, {p.split("/", 1)[1]: b for p, b in evidence.items()})
     counts = {"orgs": sorted(claimed.org_codes())} | claimed.counts()
-    if corrected_forms is not None:
-        corrections = Payload(corrected_results, corrected_forms)
-        counts["corrections"] = {"orgs": sorted(corrections.org_codes()), "results": corrections.counts()["results"],
-                                 "submissions": len(corrected_forms["submissions"])}
+    if corrections is not None:
+        n = corrections.counts()
+        counts["corrections"] = {"orgs": sorted(corrections.org_codes()), "results": n["results"],
+                                 "submissions": n["submissions"]}
     progress.step(0.8, "Подпись")
     result = _finish_export(session, own=own, key=key, private=private, kind=kind, period=label,
                             recipient=recipient_code, files=files, nested=nested, out=Path(out),
