@@ -3,9 +3,11 @@
 Verification order: the ZIP structure (defensive reader) → the sender key in the trust list →
 the Ed25519 signature over the exact manifest bytes → the manifest → recipient and roles →
 the exact file list and every SHA-256 → human-readable XLSX copies → nested school packages →
-replay/rollback against packages imported before → the payload's shape and organizations.
+replay/rollback against packages imported before → the payload's shape and organizations → a
+municipality's corrections of nested schools' data (``corrections/``, only for nested schools, as
+claimed in the signed manifest; applied after the schools' data and shown as conflicts with it).
 Only then does import back up the database and write, in the caller's one transaction.
-A refusal writes one ``package_log`` row and nothing else.
+A refusal writes one ``package_log`` row and nothing else; a verification writes one ``verify`` row.
 """
 
 from __future__ import annotations

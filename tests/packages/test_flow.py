@@ -376,3 +376,13 @@ def test_municipal_corrections_travel_as_its_own_signed_data(tmp_path):
     with session_scope(region) as s:
         refused = import_package(s, tmp_path / "forged.zip")
     assert refused.status == "refused" and "чьих подписанных пакетов нет среди вложенных: S2" in refused.message
+    # corrections/ files that the signed manifest does not claim are refused too
+    unclaimed = hostile.resign(data, private, manifest_changes={
+        "seq": 11, "package_id": "9d3e2d5f-1a6a-4e8b-8b9f-4c7a7a2a3b22",
+        "contents": {k: v for k, v in manifest.contents.items() if k != "corrections"}})
+    (tmp_path / "unclaimed.zip").write_bytes(unclaimed)
+    with session_scope(region) as s:
+        refused = import_package(s, tmp_path / "unclaimed.zip")
+    assert refused.status == "refused" and "должны быть заявлены в манифесте" in refused.message
+    with session_scope(region) as s:
+        assert s.scalar(select(func.count()).select_from(ParticipantResult)) == 6
