@@ -109,6 +109,11 @@ def open_zip(data: bytes, label: str, limits: ZipLimits = DEFAULT_LIMITS) -> Saf
         infos = zf.infolist()
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise _refuse(label, f"файл не является целым ZIP-архивом (обрезан или повреждён: {exc})") from None
+    if infos and min(i.header_offset for i in infos) != 0:
+        # Our archives start at byte 0. Otherwise the end record found is not the file's own: typically a
+        # truncated package whose last intact bytes end a stored inner ZIP (an XLSX copy, a nested package).
+        raise _refuse(label, "файл не является целым ZIP-архивом (обрезан или повреждён: перед архивом посторонние "
+                             "данные — найден архив, вложенный в другой)")
     if len(infos) > limits.max_entries:
         raise _refuse(label, f"слишком много файлов в архиве ({len(infos)} при пределе {limits.max_entries})")
     checked: dict[str, zipfile.ZipInfo] = {}

@@ -181,6 +181,15 @@ def test_truncated_archive(template, muni, tmp_path):
     _refused(muni, template.p1[: len(template.p1) // 2], tmp_path, "не является целым ZIP")
 
 
+def test_truncated_right_after_a_stored_inner_zip(template, muni, tmp_path):
+    """The XLSX copy is stored uncompressed, so a package cut just after it ends with a complete inner ZIP:
+    that archive must not be taken for the package."""
+    with zipfile.ZipFile(io.BytesIO(template.p1)) as zf:
+        info = zf.getinfo("human/report.xlsx")
+    end = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size
+    _refused(muni, template.p1[:end], tmp_path, "не является целым ZIP", "вложенный")
+
+
 def test_corrupted_compressed_stream(template, muni, tmp_path):
     data = bytearray(template.p1)
     with zipfile.ZipFile(io.BytesIO(template.p1)) as zf:
