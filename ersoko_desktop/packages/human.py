@@ -8,6 +8,8 @@ The XLSX is written directly as SpreadsheetML (inline strings, three cell styles
 through openpyxl: a package copy is a flat list of rows, and openpyxl's per-cell objects made it
 the slowest step of a municipal export. Every text cell is an inline string, so no cell can be a
 formula; text that looks like one also gets the «quote prefix» style, as openpyxl copies did.
+Deflate level 6: for 3 400 result rows it costs ~0.06 s more than level 1 and makes the copy a fifth
+smaller — packages travel by e-mail, and the copy is stored as is inside the package.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
     buf = io.BytesIO()
     used: set[str] = set()
     names = [_sheet_name(title, used) for title, _h, _r in sheets]
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         n = range(1, len(sheets) + 1)
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=i) for i in n)))
         zf.writestr("_rels/.rels", _ROOT_RELS)
