@@ -62,7 +62,8 @@ def test_wizard_registry_key_and_new_folder(qtbot, new_db, tmp_path, ersoko_home
     qtbot.mouseClick(key_page.create_button, Qt.MouseButton.LeftButton)
     assert "не совпадают" in key_page.error.text() and wizard.state.key is None
     key_page.repeat.setText("пароль-ключа")
-    qtbot.mouseClick(key_page.create_button, Qt.MouseButton.LeftButton)
+    key_page.repeat.setFocus()
+    qtbot.keyClick(key_page.repeat, Qt.Key.Key_Return)  # Enter in the second field creates the key
     key = wizard.state.key
     assert key is not None and key.encrypted
     assert key_page.fingerprint.text().split() == key.fingerprint.split()  # 16 groups on two lines

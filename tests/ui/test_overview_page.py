@@ -49,3 +49,16 @@ def test_tile_click_and_enter_open_the_page(qtbot, demo_engine):
     window.nav.setCurrentRow(0)
     qtbot.mouseClick(page.tiles["overdue"], Qt.MouseButton.LeftButton)
     assert window.nav.currentRow() == keys.index("roadmaps")
+
+
+def test_quitting_while_signs_compute_waits_for_the_worker(qtbot, demo_engine):
+    from PySide6.QtCore import QThreadPool
+
+    window = _window(qtbot, demo_engine)
+    page = window.page("overview")
+    page._flags_timer.stop()
+    page._start_flags()
+    assert page.flags_task is not None
+    page._stop_flags()  # what QApplication.aboutToQuit calls
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    qtbot.waitUntil(lambda: page.flags_task is None, timeout=10_000)  # cancelled or finished, reported back

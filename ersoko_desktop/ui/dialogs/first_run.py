@@ -353,6 +353,15 @@ class KeyPage(QWizardPage):
     def isComplete(self) -> bool:  # noqa: N802 - Qt name
         return self.w.state.key is not None or self.later.isChecked()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
+        """Enter before the key exists creates it (instead of trying «Далее», which waits for the key)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.w.state.key is None \
+                and not self.later.isChecked():
+            self.create_key()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
 
 class LocationPage(QWizardPage):
     def __init__(self, wizard: "FirstRunDialog"):
