@@ -136,7 +136,7 @@ def _open_for_run(db: str | None, demo: bool, self_test: bool) -> AppContext | N
     return None
 
 
-def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -> int:
+def run(*, db: str | None = None, demo: bool = False, self_test: bool = False, probe: bool = False) -> int:
     if self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     setup_logging()
@@ -147,8 +147,10 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
     ctx = _open_for_run(db, demo, self_test)
     if ctx is None:
         return 2
+    if self_test:
+        return _self_test(app, ctx, reporter)
 
-    if not self_test and not ctx.demo and ctx.own_org() is None:
+    if not ctx.demo and ctx.own_org() is None:
         from .dialogs.first_run import FirstRunDialog
 
         dialog = FirstRunDialog(ctx)
@@ -160,22 +162,61 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False) -
             ctx = open_demo_context()
 
     window = MainWindow(ctx)
-    if not self_test:
-        window.restore_window_state()
+    window.restore_window_state()
     window.show()
     QTimer.singleShot(0, lambda: start_daily_backup(ctx, window))
-    if self_test:
-        for page in window.visit_all_pages():
-            pass
-        QTimer.singleShot(0, window.close)
-        QTimer.singleShot(0, app.quit)
-        app.exec()
-        ctx.close()
-        if reporter.shown:
-            print(f"{APP_NAME}: самопроверка не пройдена: {reporter.shown[0][0]}", file=sys.stderr)
-            return 1
-        print(f"{APP_NAME} {__version__}: самопроверка пройдена")
-        return 0
+    if probe:
+        QTimer.singleShot(0, lambda: _probe_ready(app))
     code = app.exec()
     ctx.close()
     return code
+
+
+def _probe_ready(app: QApplication) -> None:
+    """``--startup-probe``: the window is up and the event loop idle; print the CPU time used and the
+    clock (the caller subtracts its own start time), then quit."""
+    import time
+
+    from PySide6.QtCore import QThreadPool
+
+    print(f"READY cpu={time.process_time():.3f} at={time.time():.3f}", flush=True)
+    QThreadPool.globalInstance().waitForDone(60_000)  # pages' background loads end before Python does
+    app.quit()
+
+
+def _self_test(app: QApplication, ctx: AppContext, reporter) -> int:
+    """Feature checks on the throwaway database (filled with the demo region), every page opened,
+    the Qt checks; one line per check on stdout and in the log."""
+    import shutil
+
+    from PySide6.QtCore import QThreadPool
+
+    from ..services.selfcheck import Check, run_checks
+    from . import selftest
+    from .main_window import MainWindow
+
+    for stream in (sys.stdout, sys.stderr):  # a Windows console may not be UTF-8; never fail on «✓»
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    db_file = ctx.opened.db_file
+    with ctx.session() as session:
+        checks = run_checks(session, workdir=selftest.workdir_for(db_file))
+    window = MainWindow(ctx)
+    window.show()
+    titles = [window.nav.item(i).text() for i, _page in enumerate(window.visit_all_pages())]
+    QThreadPool.globalInstance().waitForDone(60_000)  # pages load their tables on worker threads
+    QTimer.singleShot(0, window.close)
+    QTimer.singleShot(0, app.quit)
+    app.exec()
+    errors = [text for text, _details in reporter.shown]
+    checks.append(Check("страницы окна", not errors, "; ".join(errors) or f"открыты: {', '.join(titles)}"))
+    checks += selftest.qt_checks()
+    ctx.close()
+    shutil.rmtree(db_file.parent, ignore_errors=True)
+    ok = selftest.report(checks)
+    if ok:
+        print(f"{APP_NAME} {__version__}: самопроверка пройдена")
+        return 0
+    failed = next(c for c in checks if not c.ok)
+    print(f"{APP_NAME}: самопроверка не пройдена: {failed.line()}", file=sys.stderr)
+    return 1

@@ -3,12 +3,12 @@
     PYTHONPATH=$PWD python tests/benchmarks/bench_startup.py [--runs 5] [--importtime]
 
 Each run is a fresh ``python`` process (cold interpreter, warm OS file cache) that starts the real
-``ersoko-desktop --db <demo database>`` under the offscreen platform (no display needed; under
+``ersoko-desktop --db <demo database> --startup-probe`` under the offscreen platform (no display needed; under
 ``xvfb-run`` set ``QT_QPA_PLATFORM=xcb`` to include the X server). The database is a demo
 database made once beforehand by ``ersoko init --demo`` (own organization set, schema at head,
-today's daily backup already taken — an ordinary second start of the day). The child reports
-when the window is shown and the first zero-timer after it has run (the event loop is idle), and
-its own CPU time at that moment; the parent measures the wall time from spawning it. With
+today's daily backup already taken — an ordinary second start of the day). ``--startup-probe``
+makes the program print its CPU time and the clock at the first zero-timer after the main window
+is shown (the event loop is idle); wall time = that clock − the parent's clock when spawning it. With
 ``--importtime`` one more run prints the slowest imports (``python -X importtime``, cumulative).
 
 For scale, the same is measured for two floors in the same conditions: a bare PySide6 window
@@ -32,34 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs inside the child: start the real GUI entry point, quit at the first idle turn after show().
-CHILD = r"""
-import os, resource, sys, time
-from ersoko_desktop.ui import main_window
-
-_show = main_window.MainWindow.show
-
-def _report():
-    from PySide6.QtWidgets import QApplication
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    heavy = sorted(m for m in ("pandas", "numpy", "reportlab", "openpyxl", "cryptography", "alembic",
-                               "PySide6.QtCharts", "docx", "python_calamine", "yaml") if m in sys.modules)
-    print(f"READY cpu={ru.ru_utime + ru.ru_stime:.3f} loaded={','.join(heavy) or '-'}", flush=True)
-    QApplication.instance().quit()
-
-def show(self):
-    _show(self)
-    from PySide6.QtCore import QTimer
-    QTimer.singleShot(0, _report)
-
-main_window.MainWindow.show = show
-from ersoko_desktop.__main__ import main
-sys.exit(main(["--db", os.environ["BENCH_DB"]]))
-"""
-
-
 FLOOR = r"""
-import resource, sys
+import resource, sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 if "sqlalchemy" in sys.argv:
@@ -70,7 +44,7 @@ window.show()
 
 def _report():
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"READY cpu={ru.ru_utime + ru.ru_stime:.3f} loaded=-", flush=True)
+    print(f"READY cpu={ru.ru_utime + ru.ru_stime:.3f} at={time.time():.3f}", flush=True)
     app.quit()
 
 QTimer.singleShot(0, _report)
@@ -93,17 +67,16 @@ def child_env(home: Path, db: Path) -> dict:
     return env
 
 
-def one_run(env: dict, extra: list[str] | None = None, code: str = CHILD, args: tuple[str, ...] = ()
-            ) -> tuple[float, float, str, str]:
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, *(extra or []), "-c", code, *args], env=env, capture_output=True,
-                          text=True, timeout=120)
-    wall = time.perf_counter() - started
+def one_run(env: dict, args: list[str], extra: list[str] | None = None) -> tuple[float, float, str]:
+    """(wall, CPU, stderr) of one child ``python [extra] args``."""
+    started = time.time()
+    proc = subprocess.run([sys.executable, *(extra or []), *args], env=env, capture_output=True, text=True,
+                          timeout=120)
     ready = next((line for line in proc.stdout.splitlines() if line.startswith("READY")), None)
     if proc.returncode != 0 or ready is None:
         raise SystemExit(f"child failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    fields = dict(part.split("=", 1) for part in ready.split()[1:])
-    return wall, float(fields["cpu"]), fields["loaded"], proc.stderr
+    fields = dict(part.split("=") for part in ready.split()[1:])
+    return float(fields["at"]) - started, float(fields["cpu"]), proc.stderr
 
 
 def import_top(stderr: str, n: int = 25) -> list[tuple[int, str]]:
@@ -128,33 +101,30 @@ def main(argv: list[str] | None = None) -> int:
         home = Path(tmp)
         db = prepare(home)
         env = child_env(home, db)
-        one_run(env)  # warm the OS file cache and make today's daily backup
+        ours = ["-m", "ersoko_desktop", "--db", str(db), "--startup-probe"]
+        one_run(env, ours)  # warm the OS file cache and make today's daily backup
         subjects = {
-            "ЕРСОКО Desktop": (CHILD, ()),
-            "floor: bare PySide6 window": (FLOOR, ()),
-            "floor: PySide6 window + sqlalchemy.orm": (FLOOR, ("sqlalchemy",)),
+            "ЕРСОКО Desktop": ours,
+            "floor: bare PySide6 window": ["-c", FLOOR],
+            "floor: PySide6 window + sqlalchemy.orm": ["-c", FLOOR, "sqlalchemy"],
         }
         walls: dict[str, list[float]] = {name: [] for name in subjects}
         cpus: dict[str, list[float]] = {name: [] for name in subjects}
-        loaded = ""
         for _ in range(args.runs):  # interleaved, so a change of the machine's load hits all alike
-            for name, (code, extra_args) in subjects.items():
-                wall, cpu, modules, _err = one_run(env, code=code, args=extra_args)
+            for name, child_args in subjects.items():
+                wall, cpu, _err = one_run(env, child_args)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-                if name == "ЕРСОКО Desktop":
-                    loaded = modules
         load = os.getloadavg()
         print(f"start to idle main window, median of {args.runs} runs "
               f"(load {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} CPUs):")
-        ours = statistics.median(walls["ЕРСОКО Desktop"])
+        ours_wall = statistics.median(walls["ЕРСОКО Desktop"])
         for name in subjects:
             w, c = statistics.median(walls[name]), statistics.median(cpus[name])
             print(f"  {name:40s} wall {w:5.2f} s (min {min(walls[name]):.2f})  CPU {c:5.2f} s"
-                  + ("" if name == "ЕРСОКО Desktop" else f"   ours / this = {ours / w:.2f}×"))
-        print(f"  heavy modules loaded at start: {loaded}")
+                  + ("" if name == "ЕРСОКО Desktop" else f"   ours / this = {ours_wall / w:.2f}×"))
         if args.importtime:
-            _w, _c, _l, err = one_run(env, ["-X", "importtime"])
+            _w, _c, err = one_run(env, ours, ["-X", "importtime"])
             print("slowest imports (cumulative, ms):")
             for micros, name in import_top(err):
                 print(f"  {micros / 1000:8.1f}  {name}")

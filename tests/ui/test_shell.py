@@ -120,8 +120,9 @@ def test_task_error_goes_to_callback(qtbot):
     assert str(errors[0]) == "плохой файл"
 
 
+@pytest.mark.slow  # the self-test fills a demo database and builds reports: a minute or more under load
 def test_self_test_entry_point(tmp_path):
     out = subprocess.run([sys.executable, "-m", "ersoko_desktop", "--self-test"], capture_output=True, text=True,
-                         timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                         timeout=600, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert "самопроверка пройдена" in out.stdout
