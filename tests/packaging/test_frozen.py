@@ -64,7 +64,8 @@ def test_bundle_layout(bundle):
     assert (internal / "ersoko_desktop" / "db" / "migrations" / "versions" / "0001_initial_schema.py").is_file()
     names = [p.name for p in internal.rglob("*")]
     for unwanted in ("QtWebEngine", "Qt6Quick", "libQt6Quick", "Qt6Qml", "libQt6Qml", "Qt3D", "QtMultimedia", "opengl32sw",
-                     "QtOpenGL.", "QtNetwork.", "QtPrintSupport.", "libQt6Network", "f2py"):
+                     "QtOpenGL.", "QtNetwork.", "QtPrintSupport.", "libQt6Network", "Qt6Network",
+                     "libQt6PrintSupport", "Qt6PrintSupport", "f2py"):
         assert not [n for n in names if n.startswith(unwanted)], unwanted
     # QtCharts' C++ library links QtOpenGL: the libraries stay although the Python bindings went
     assert [n for n in names if "Qt6OpenGL" in n]
