@@ -42,7 +42,9 @@ DisableDirPage=auto
 UsePreviousAppDir=yes
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
-MinVersion=10.0
+; Qt 6 runs on Windows 10 1809 (build 17763) or newer and takes ICU from Windows itself
+; (Qt6Core.dll imports icuuc.dll from System32), so older systems get a clear message, not a crash.
+MinVersion=10.0.17763
 OutputDir={#OutputDir}
 OutputBaseFilename=ersoko-desktop-{#AppVersion}-setup
 SetupIconFile=..\..\resources\icons\ersoko.ico
