@@ -386,3 +386,30 @@ def test_municipal_corrections_travel_as_its_own_signed_data(tmp_path):
     assert refused.status == "refused" and "должны быть заявлены в манифесте" in refused.message
     with session_scope(region) as s:
         assert s.scalar(select(func.count()).select_from(ParticipantResult)) == 6
+
+
+def test_a_damaged_copy_in_the_received_store_is_not_nested(tmp_path):
+    """The municipality re-checks each stored school package against the hash recorded at import."""
+    import zipfile
+
+    from ersoko_desktop.services.package_apply import received_store
+
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=4)
+    exchange_keys(school, muni, tmp_path, "s1")
+    with session_scope(school) as s:
+        export_package(s, out=tmp_path / "S1.zip", period="2024/25")
+    with session_scope(muni) as s:
+        imported = import_package(s, tmp_path / "S1.zip")
+    stored = received_store() / f"{imported.verification.sha256}.zip"
+    blob = bytearray(stored.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    stored.write_bytes(bytes(blob))
+    with session_scope(muni) as s:
+        result = export_package(s, out=tmp_path / "M1.zip", period="2024/25")
+    assert result.nested == [] and any("повреждён" in w and "S1" in w for w in result.warnings)
+    with zipfile.ZipFile(tmp_path / "M1.zip") as zf:
+        assert not any(n.startswith("nested/") for n in zf.namelist())
+    assert result.counts["results"] == 4  # the school's data then travels as the municipality's own
