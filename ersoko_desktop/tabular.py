@@ -15,6 +15,7 @@ from .errors import InputError
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 
 @dataclass
@@ -85,24 +86,14 @@ def _open_workbook(path: Path):
         raise InputError(f"Файл «{path.name}» не читается как книга Excel: {exc}") from exc
 
 
-def read_excel_table(path: Path) -> TableFile:
-    wb = _open_workbook(path)
-    sheets = []
-    for name in wb.sheet_names:
-        sheets.append(Sheet(name, [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]))
-    return TableFile(path=path, sheets=sheets)
-
-
 def read_table(path: str | Path) -> TableFile:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"Файл «{path}» не найден.")
-    suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        return read_excel_table(path)
-    if suffix in CSV_SUFFIXES or suffix == "":
-        return read_text_table(path)
-    raise InputError(f"Файл «{path.name}»: формат «{suffix}» не поддерживается (ожидались CSV, TXT, XLSX, XLS).")
+    """Every sheet of a small table file, as lists (rows from row 1, cells from column A)."""
+    source = open_rows(path)
+    try:
+        sheets = [Sheet(name, [list(row) for row in source.rows(i)[0]]) for i, name in enumerate(source.sheet_names)]
+    finally:
+        source.close()
+    return TableFile(path=source.path, sheets=sheets, encoding=source.encoding, delimiter=source.delimiter)
 
 
 def cell_text(value: Any) -> str:
@@ -129,15 +120,18 @@ class RowSource:
     """A table file opened for streaming: sheets are read one at a time, rows lazily.
 
     Large results files (a million rows) are processed in chunks, so the whole sheet never
-    exists as Python objects at once. Rows start at the sheet's row 1 (title rows included),
-    so a row's position + 1 is the row number the user sees.
+    exists at once, neither as Python objects nor in calamine (XLSX is read in slices, see
+    :mod:`xlsx_slices`). Rows start at the sheet's row 1 and cells at column A (empty leading
+    rows and columns kept), so a row's position + 1 is the row number the user sees. Rows may
+    differ in length: missing trailing cells are empty.
     """
 
     path: Path
     sheet_names: list[str]
     encoding: str | None = None
     delimiter: str | None = None
-    _workbook: Any = None
+    _workbook: Any = None  # calamine, for XLS/ODS and sheets the slicer cannot read
+    _slices: Any = None  # XlsxSlices for XLSX/XLSM
     _text: str | None = None
 
     @property
@@ -145,31 +139,49 @@ class RowSource:
         return self._workbook is not None
 
     def rows(self, index: int) -> tuple[Iterator[list[Any]], int | None]:
-        """(row iterator, number of rows if known) of sheet ``index``."""
+        """(row iterator, number of rows if known or estimated) of sheet ``index``."""
+        name = self.sheet_names[index]
+        if self._slices is not None and self._slices.has(name):
+            return self._slices.rows(name), self._slices.height(name)
         if self._workbook is not None:
             sheet = self._workbook.get_sheet_by_index(index)
-            # iter_rows starts at row 1 but at the first used column; columns are found by header.
-            return iter(sheet.iter_rows()), (sheet.end[0] + 1) if sheet.end else 0
+            return _from_column_a(sheet), (sheet.end[0] + 1) if sheet.end else 0
         text = self._text or ""
         return csv.reader(io.StringIO(text), delimiter=self.delimiter or ";"), text.count("\n") + 1
 
     def close(self) -> None:
-        if self._workbook is not None:
-            try:
-                self._workbook.close()
-            except Exception:  # pragma: no cover - closing is best effort
-                pass
+        for resource in (self._slices, self._workbook):
+            if resource is not None:
+                try:
+                    resource.close()
+                except Exception:  # pragma: no cover - closing is best effort
+                    pass
+
+
+def _from_column_a(sheet) -> Iterator[list[Any]]:
+    """calamine's iter_rows starts at row 1 but at the first used column: put column A back."""
+    pad = [""] * (sheet.start[1] if sheet.start else 0)
+    for row in sheet.iter_rows():
+        yield pad + row if pad else row
 
 
 def open_rows(path: str | Path) -> RowSource:
-    """Open a CSV/TXT/XLSX/XLS file for streaming (encodings detected as in :func:`read_table`)."""
+    """Open a CSV/TXT/XLSX/XLS/ODS file for streaming; CSV encoding and delimiter are detected."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"Файл «{path}» не найден.")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         wb = _open_workbook(path)
-        return RowSource(path, list(wb.sheet_names), _workbook=wb)
+        slices = None
+        if suffix in XLSX_SUFFIXES:
+            from .xlsx_slices import XlsxSlices
+
+            try:
+                slices = XlsxSlices(path)
+            except Exception:  # calamine read the package; anything odd in it is left to calamine
+                slices = None
+        return RowSource(path, list(wb.sheet_names), _workbook=wb, _slices=slices)
     if suffix in CSV_SUFFIXES or suffix == "":
         text, encoding = decode_text(path.read_bytes(), path.name)
         return RowSource(path, [path.stem], encoding=encoding, delimiter=sniff_delimiter(text), _text=text)

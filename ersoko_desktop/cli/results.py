@@ -24,7 +24,7 @@ def register(sub) -> None:
     imp.add_argument("--subject", metavar="ПРЕДМЕТ", help="предмет, например «Математика»")
     imp.add_argument("--grade", type=int, metavar="N", help="класс (параллель), 1..11")
     imp.add_argument("--year", type=int, metavar="ГОД", help="календарный год проведения (ВПР весны 2025 → 2025)")
-    imp.add_argument("--school", metavar="КОД", help="код школы, если в файле одна школа и нет столбца «Код ОО»")
+    imp.add_argument("--school", metavar="КОД", help="код школы для файла одной школы: заполняет пустой «Код ОО»; другой код в файле — ошибка")
     imp.add_argument("--dry-run", action="store_true", help="только проверить и показать отчёт, ничего не записывать")
     imp.add_argument("--strict", action="store_true",
                      help="расхождения (отметка не по шкале, первичный балл ≠ сумме заданий) считать ошибками")
@@ -73,6 +73,7 @@ def _print_summary(report, *, refused: bool = False) -> None:
             info(f"{prefix}загружено {report.imported}, заменено {report.replaced}, без изменений {report.unchanged}, "
                  f"пропущено {report.skipped} строк; школ в файле: {report.schools}.")
             if report.replaced_schools:
-                info("Заменены результаты школ: " + ", ".join(report.replaced_schools) + ".")
+                removed = f" (удалено строк, которых нет в новом файле: {report.removed})" if report.removed else ""
+                info("Заменены результаты школ: " + ", ".join(report.replaced_schools) + removed + ".")
     for d in report.warnings:
         info(f"  предупреждение: {d}")

@@ -6,9 +6,12 @@ Nothing is written unless the whole file is valid. Rows are identified by their 
 (procedure × school × participant code): the same file twice changes nothing, a corrected file for
 a school × procedure replaces that school's rows and the replacement is audited.
 
-Counting (every data row is exactly one of): ``imported`` (a school without earlier results),
-``replaced`` (rows that replaced a school's different earlier results), ``unchanged`` (the school's
-stored results are identical), ``skipped`` (blank rows, «Не участвовал», rows without any result).
+Counting (GUIDE §7; every data row of the file is exactly one of them, by its natural key):
+``imported`` (no stored row with this participant code in this school × procedure), ``replaced``
+(a stored row with the code had other values), ``unchanged`` (the stored row is identical),
+``skipped`` (blank rows, «Не участвовал», rows without any result). A school whose stored rows
+differ in any way is rewritten as a whole; its stored rows missing from the new file are deleted
+and counted in ``removed`` (text summary and audit, not in the JSON of GUIDE §7).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..db.bulk import bulk_insert
+from ..db.unique import get_or_create
 from ..db.models import ImportBatch, Organization, ParticipantResult, Procedure
 from ..domain import procedure_attrs as attrs
 from ..domain.headers import clean
@@ -58,7 +62,7 @@ class ImportOptions:
     subject: str | None = None
     grade: int | None = None
     year: int | None = None
-    school: str | None = None  # for a one-school file without a «Код ОО» column
+    school: str | None = None  # one-school file: fills «Код ОО»; a file whose codes differ is refused
     strict: bool = False  # disagreements (mark vs scale, sum vs tasks) are errors, not warnings
     dry_run: bool = False
 
@@ -75,6 +79,7 @@ class ImportReport:
     skipped: int = 0
     replaced: int = 0
     unchanged: int = 0
+    removed: int = 0  # stored rows of replaced schools that the new file no longer has (not in GUIDE §7 JSON)
     warnings: list[Diagnostic] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     dry_run: bool = False
@@ -184,7 +189,7 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
     resolved = _resolve_attributes(layout, source, options, report, path.name)
     if report.errors:
         raise ResultsRejected(report)
-    kind, subject, grade, year, date, title_school = resolved
+    kind, subject, grade, year, date, title_school, school_where = resolved
     report.procedure, report.subject, report.grade, report.year = kind, subject, grade, year
 
     if layout.first("school_code") is None and not title_school:
@@ -225,16 +230,25 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
 
     spec = _choose_spec(procedure, layout, report, kind, subject, grade, year, path.name)
     warn = DiagnosticSink(path.name)
-    school_ids = _check(session, data, layout, spec, options, title_school, diags, warn, report)
+    school_ids = _check(session, data, layout, spec, options, (title_school, school_where), diags, warn, report)
     report.errors += diags.finish()
     report.warnings += warn.finish()
     if report.errors:
         raise ResultsRejected(report)
     progress.step(0.6, "Сравнение с загруженными ранее")
 
+    if procedure is None and not options.dry_run:
+        # Two imports of the same new procedure at once (regional server): one creates it, the other
+        # waits for that commit and then compares with what was imported meanwhile.
+        procedure, created = get_or_create(
+            session, Procedure, where={"kind": kind, "subject": subject, "grade": grade, "year": year},
+            values={"date": date, "spec": spec[0].as_json() if spec[0] else None})
+        if not created and _same_file_already_imported(session, procedure, report):
+            return report
     plan = _plan(session, procedure, data, school_ids, spec, layout)
     report.schools = len(plan.schools)
     report.imported, report.replaced, report.unchanged = plan.imported, plan.replaced, plan.unchanged
+    report.removed = plan.removed
     report.replaced_schools = sorted(plan.replace_codes)
     if options.dry_run or not plan.write_mask.any():
         progress.step(1.0, "Готово")
@@ -291,7 +305,9 @@ def _with_head(head: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[lis
 
 
 def _resolve_attributes(layout: Layout, source: RowSource, options: ImportOptions, report: ImportReport,
-                        file: str) -> tuple[str, str, int, int, dt.date | None, str | None]:
+                        file: str) -> tuple[str, str, int, int, dt.date | None, str | None, str | None]:
+    """Procedure kind, subject, grade, year, date and the school named above the table or by option
+    (with where it was named); values from different places must agree."""
     found = attrs.from_title_rows(layout.title_rows)
     if source.is_excel:
         found.extend(attrs.from_sheet_name(layout.sheet_name))
@@ -306,10 +322,13 @@ def _resolve_attributes(layout: Layout, source: RowSource, options: ImportOption
     given.add("subject", attrs.canonical_subject(options.subject) if options.subject else None, "параметр --subject")
     given.add("grade", options.grade, "параметр --grade")
     given.add("year", options.year, "параметр --year")
-    given.add("school", options.school.strip() if options.school else None, "параметр --school")
+    given.add("school", options.school.strip() if options.school else None, "указан при загрузке, --school")
     values: dict[str, Any] = {}
+    school_where = None
     for attr in ("kind", "subject", "grade", "year", "date", "school"):
         candidates = found.values.get(attr, []) + given.values.get(attr, [])
+        if attr == "school" and candidates:
+            school_where = candidates[-1].where
         distinct = list(dict.fromkeys(f.value for f in candidates))
         if len(distinct) > 1:
             listed = "; ".join(f"«{_show(f.value)}» ({f.where})" for f in candidates)
@@ -326,7 +345,7 @@ def _resolve_attributes(layout: Layout, source: RowSource, options: ImportOption
     if values["grade"] is not None and not 1 <= int(values["grade"]) <= 11:
         report.errors.append(Diagnostic(f"класс «{values['grade']}» вне 1..11", file=file))
     return (values["kind"], values["subject"], values["grade"] and int(values["grade"]),
-            values["year"] and int(values["year"]), values["date"], values["school"])
+            values["year"] and int(values["year"]), values["date"], values["school"], school_where)
 
 
 def _show(value: Any) -> str:
@@ -388,7 +407,7 @@ def _choose_spec(procedure: Procedure | None, layout: Layout, report: ImportRepo
 
 
 def _check(session: Session, d: ResultRows, layout: Layout, spec_choice, options: ImportOptions,
-           title_school: str | None, errors: DiagnosticSink, warnings: DiagnosticSink,
+           named_school: tuple[str | None, str | None], errors: DiagnosticSink, warnings: DiagnosticSink,
            report: ImportReport) -> np.ndarray:
     """Every row check, vectorised. Fills primary/mark where the file has none. Returns school ids."""
     spec: Spec | None = spec_choice[0]
@@ -396,9 +415,21 @@ def _check(session: Session, d: ResultRows, layout: Layout, spec_choice, options
     code_col = layout.first("participant_code")
     school_col = layout.first("school_code")
 
-    # Schools: by code, never created.
+    # Schools: by code, never created. A school named by --school or above the table is the whole
+    # file's: it fills an empty «Код ОО» and any other code in that column is refused.
+    school, where_named = named_school
     if school_col is None:
-        d.school[:] = title_school
+        d.school[:] = school
+    elif school:
+        blank = d.school == ""
+        if blank.any():
+            d.school[blank] = school
+            warnings.add("код ОО взят", f"строк без кода ОО: {int(blank.sum())} — взят код «{school}» ({where_named})",
+                         int(rows[np.flatnonzero(blank)[0]]), school_col.header)
+        other = np.flatnonzero(d.school != school)
+        errors.add_rows("другая школа", other, school_col.header,
+                        lambda i: (f"код ОО «{d.school[i]}» не совпадает с «{school}» ({where_named}): "
+                                   "в файле одной школы все строки должны быть её", int(rows[i])))
     orgs = {code: (oid, kind) for code, oid, kind in
             session.execute(select(Organization.code, Organization.id, Organization.kind))}
     codes, uniques = pd.factorize(d.school)
@@ -545,6 +576,7 @@ class _Plan:
     imported: int = 0
     replaced: int = 0
     unchanged: int = 0
+    removed: int = 0
     scores: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # in the spec's task order
 
 
@@ -602,22 +634,25 @@ def _plan(session: Session, procedure: Procedure | None, d: ResultRows, school_i
     for sid, count in stored.items():
         rows_s = np.flatnonzero(school_ids == sid)
         lists = _task_score_lists(plan.scores[rows_s])
-        new = {(code[i], klass[i], variant[i], tuple(lists[k]), primary[i], mark[i], journal[i], gender[i])
+        new = {code[i]: (klass[i], variant[i], tuple(lists[k]), primary[i], mark[i], journal[i], gender[i])
                for k, i in enumerate(rows_s.tolist())}
-        old = {(r.participant_code, r.class_letter, r.variant, tuple(r.task_scores or []),
-                r.primary_score, r.mark, r.journal_mark, r.gender)
+        old = {r.participant_code: (r.class_letter, r.variant, tuple(r.task_scores or []), r.primary_score, r.mark,
+                                    r.journal_mark, r.gender)
                for r in session.execute(select(
                    ParticipantResult.participant_code, ParticipantResult.class_letter, ParticipantResult.variant,
                    ParticipantResult.task_scores, ParticipantResult.primary_score, ParticipantResult.mark,
                    ParticipantResult.journal_mark, ParticipantResult.gender)
                    .where(ParticipantResult.procedure_id == procedure.id, ParticipantResult.school_id == sid))}
-        if new == old:
+        same = sum(1 for c, values in new.items() if old.get(c) == values)
+        known = sum(1 for c in new if c in old)
+        plan.unchanged += same
+        plan.replaced += known - same
+        if same == len(new) == len(old):
             plan.write_mask[rows_s] = False
-            plan.unchanged += len(rows_s)
-        else:
+        else:  # the school is rewritten; its stored rows the file no longer has are deleted
             plan.replace_ids[sid] = count
             plan.replace_codes.add(schools[sid])
-            plan.replaced += len(rows_s)
+            plan.removed += len(old) - known
     plan.imported = len(d) - plan.unchanged - plan.replaced
     return plan
 
@@ -634,19 +669,14 @@ def _task_order(layout: Layout, spec: Spec | None) -> np.ndarray | None:
 # Writing, in the caller's transaction.
 
 
-def _write(session: Session, path: Path, report: ImportReport, procedure: Procedure | None, key: tuple,
+def _write(session: Session, path: Path, report: ImportReport, procedure: Procedure, key: tuple,
            spec_choice, d: ResultRows, plan: _Plan, layout: Layout, progress: Progress) -> None:
-    kind, subject, grade, year, date = key
+    date = key[4]
     spec, _, stored = spec_choice
-    if procedure is None:
-        procedure = Procedure(kind=kind, subject=subject, grade=grade, year=year, date=date,
-                              spec=spec.as_json() if spec else None)
-        session.add(procedure)
-    else:
-        if procedure.date is None and date is not None:
-            procedure.date = date
-        if procedure.spec is None and spec is not None and not stored:
-            procedure.spec = spec.as_json()
+    if procedure.date is None and date is not None:
+        procedure.date = date
+    if procedure.spec is None and spec is not None and not stored:
+        procedure.spec = spec.as_json()
     session.flush()
     batch = ImportBatch(kind="results", file_name=path.name, sha256=report.sha256, procedure_id=procedure.id,
                         imported_by=audit.current_user(), rows=len(d))
@@ -669,11 +699,11 @@ def _write(session: Session, path: Path, report: ImportReport, procedure: Proced
     written = int(plan.write_mask.sum())
     batch.summary = {"rows": len(d), "written": written, "skipped": report.skipped, "schools": len(plan.schools),
                      "task_ids": task_ids, "sheet": report.sheet, "imported": report.imported,
-                     "replaced": report.replaced, "unchanged": report.unchanged}
+                     "replaced": report.replaced, "unchanged": report.unchanged, "removed": report.removed}
     audit.record(session, action="import", entity="import_batch", entity_id=batch.id,
                  after={"file": path.name, "sha256": report.sha256, "procedure_id": procedure.id,
                         "imported": report.imported, "replaced": report.replaced, "unchanged": report.unchanged,
-                        "skipped": report.skipped})
+                        "removed": report.removed, "skipped": report.skipped})
     report.batch_id = batch.id
 
     idx = np.flatnonzero(plan.write_mask)

@@ -46,6 +46,25 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], sheet: str = "Лист
     return path
 
 
+def write_xls(path: Path, rows: Sequence[Sequence[Any]], sheet: str = "Лист1") -> Path:
+    """A real Excel 97-2003 workbook (BIFF8, as old ФИС ОКО exports and many schools still send)."""
+    import datetime as dt
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    date_style = xlwt.easyxf(num_format_str="DD.MM.YYYY")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, dt.date):
+                ws.write(i, j, value, date_style)
+            elif value is not None:
+                ws.write(i, j, value)
+    book.save(str(path))
+    return path
+
+
 def write_csv(path: Path, rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8", delimiter: str = ";") -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")

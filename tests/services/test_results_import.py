@@ -16,7 +16,8 @@ from ersoko_desktop.services import results_import as ri
 from ersoko_desktop.services.results_import import ImportOptions, ResultsRejected, import_results
 
 from .results_files import (
-    FULL, MATH5_TITLE, SCHOOLS, SEVEN, TWELVE, TWO, add_registry, math5_header, math5_row, write_csv, write_xlsx,
+    FULL, MATH5_TITLE, SCHOOLS, SEVEN, TWELVE, TWO, add_registry, math5_header, math5_row, write_csv, write_xls,
+    write_xlsx,
 )
 
 S1, S2, S3 = SCHOOLS
@@ -133,10 +134,12 @@ def test_not_done_tasks_are_null_and_fio_is_never_stored(session, orgs, tmp_path
     ("Код ОО", "Код участника", "Класс", ["1К1", "1К2", "2"], "Первичный балл", "Отметка",
      "  Отметка за предыдущую чЕтверть  "),
 ])
-def test_header_variants(session, orgs, tmp_path, school_h, code_h, class_h, task_h, primary_h, mark_h, journal_h):
+@pytest.mark.parametrize("writer, suffix", [(write_xlsx, "xlsx"), (write_xls, "xls")])
+def test_header_variants(session, orgs, tmp_path, school_h, code_h, class_h, task_h, primary_h, mark_h, journal_h,
+                         writer, suffix):
     header = [school_h, code_h, class_h, "Вариант", "Пол", *task_h, primary_h, mark_h, journal_h]
-    path = write_xlsx(tmp_path / "h.xlsx", [["Процедура: ВПР"], ["Предмет: Биология"], ["Класс: 6"], ["Год: 2024"],
-                                            header, [S2, "777", "6В", 2, "Ж", 1, 0, 2, 3, 4, 5]])
+    path = writer(tmp_path / f"h.{suffix}", [["Процедура: ВПР"], ["Предмет: Биология"], ["Класс: 6"], ["Год: 2024"],
+                                             header, [S2, "777", "6В", 2, "Ж", 1, 0, 2, 3, 4, 5]])
     report = import_results(session, path)
     assert report.errors == []
     (row,) = stored(session)
@@ -145,6 +148,28 @@ def test_header_variants(session, orgs, tmp_path, school_h, code_h, class_h, tas
     assert (row.task_scores, row.primary_score, row.mark, row.journal_mark) == ([1, 0, 2], 3.0, 4, 5)
     batch = session.scalar(select(ImportBatch))
     assert len(batch.summary["task_ids"]) == 3
+
+
+def test_xls_with_title_rows_many_schools_and_a_date(session, orgs, tmp_path):
+    """Excel 97-2003: title rows (one with a real date cell), a municipal summary, a row error located."""
+    import datetime as dt
+
+    title = [["Всероссийские проверочные работы"], ["Предмет: Математика"], ["Класс: 5"],
+             ["Дата проведения:", dt.date(2024, 4, 18)]]
+    rows = [math5_row(S1, "10001", FULL, 20, 5, 5), math5_row(S2, "10001", TWELVE, 12, 4, 4),
+            [None] * 5, math5_row(S3, "10007", SEVEN, 7, 3, 3)]
+    path = write_xls(tmp_path / "svod.xls", [*title, math5_header(), *rows], sheet="ВПР 2024")
+    report = import_results(session, path)
+    assert (report.errors, report.procedure, report.year, report.imported, report.skipped) == ([], "VPR", 2024, 3, 1)
+    assert session.scalar(select(Procedure.date)) == dt.date(2024, 4, 18)
+    assert [(r.school_id, r.primary_score, r.mark) for r in stored(session)] == [
+        (orgs[S1], 20, 5), (orgs[S2], 12, 4), (orgs[S3], 7, 3)]
+
+    bad = write_xls(tmp_path / "bad.xls", [*title, math5_header(), math5_row(S1, "1", [1] * 13 + [4], 17, 4, 4)],
+                    sheet="ВПР 2024")
+    report = rejected(session, bad)
+    # 4 title rows, header on 5: the row is Excel row 6; task 14 has max 3.
+    assert [(d.row, d.column) for d in report.errors] == [(6, "14")]
 
 
 def test_class_and_letter_columns_combine(session, orgs, tmp_path):
@@ -200,6 +225,35 @@ def test_one_school_file_takes_school_from_title_or_option(session, orgs, tmp_pa
     assert "не указана школа" in report.errors[0].message
     import_results(session, bare, options=ImportOptions(school=S2))
     assert session.scalar(select(func.count()).where(ParticipantResult.school_id == orgs[S2])) == 1
+
+
+def test_school_option_must_agree_with_the_school_column(session, orgs, tmp_path):
+    """--school with a «Код ОО» column: equal codes are fine, another code is refused row by row,
+    an empty cell takes the given school (the user said whose file it is)."""
+    same = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "2", SEVEN, 7, 3, 3)])
+    report = import_results(session, same, options=ImportOptions(school=S1, dry_run=True))
+    assert (report.errors, report.imported) == ([], 2)
+
+    mixed = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S2, "2", SEVEN, 7, 3, 3),
+                                  math5_row(S2, "3", TWO, 2, 2, 2)], name="mixed.xlsx")
+    report = rejected(session, mixed, school=S1)
+    # Title rows 1–3, header on row 4: the S2 rows are Excel rows 6 and 7.
+    assert [(d.row, d.column) for d in report.errors] == [(6, "Код ОО"), (7, "Код ОО")]
+    assert report.errors[0].message.startswith(f"код ОО «{S2}» не совпадает с «{S1}» (указан при загрузке, --school)")
+
+    blank = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row("", "2", SEVEN, 7, 3, 3)],
+                       name="blank.xlsx")
+    report = import_results(session, blank, options=ImportOptions(school=S1))
+    assert [r.school_id for r in stored(session)] == [orgs[S1], orgs[S1]]
+    assert any(w.row == 6 and w.column == "Код ОО" and f"взят код «{S1}»" in w.message for w in report.warnings)
+
+
+def test_school_named_above_the_table_must_agree_with_the_school_column(session, orgs, tmp_path):
+    path = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S2, "2", SEVEN, 7, 3, 3)],
+                      title=[*MATH5_TITLE, ["Код ОО:", S1]])
+    report = rejected(session, path)
+    assert [(d.row, d.column) for d in report.errors] == [(7, "Код ОО")]  # 4 title rows, header on 5
+    assert "(строка 4)" in report.errors[0].message
 
 
 def rejected_no_rollback_check(session, path, **options):
@@ -381,22 +435,35 @@ def test_same_data_in_another_file_is_unchanged_by_natural_keys(session, orgs, t
 
 def test_corrected_file_replaces_one_school_and_is_audited(session, orgs, tmp_path):
     first = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "2", SEVEN, 7, 3, 3),
-                                  math5_row(S2, "1", TWO, 2, 2, 3)])
+                                  math5_row(S1, "4", TWO, 2, 2, 2), math5_row(S2, "1", TWO, 2, 2, 3)])
     import_results(session, first)
     session.commit()
     s2_before = [r.id for r in stored(session, orgs[S2])]
-    corrected = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "3", TWELVE, 12, 4, 4)],
-                           name="corrected.xlsx")
+    # S1: «1» as before, «2» corrected (7 → 12), «3» new, «4» gone; S2 not in the file.
+    corrected = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "2", TWELVE, 12, 4, 3),
+                                      math5_row(S1, "3", TWELVE, 12, 4, 4)], name="corrected.xlsx")
     report = import_results(session, corrected)
     session.commit()
-    assert (report.imported, report.replaced, report.unchanged) == (0, 2, 0)
+    assert (report.imported, report.replaced, report.unchanged, report.removed) == (1, 1, 1, 1)
     assert report.replaced_schools == [S1]
-    assert sorted(r.participant_code for r in stored(session, orgs[S1])) == ["1", "3"]
+    assert sorted((r.participant_code, r.primary_score) for r in stored(session, orgs[S1])) == [
+        ("1", 20), ("2", 12), ("3", 12)]
     assert [r.id for r in stored(session, orgs[S2])] == s2_before
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "replace"))
     assert event.entity == "participant_result" and event.entity_id.endswith(f":{S1}")
-    assert event.before["rows"] == 2 and event.after["rows"] == 2 and event.after["file"] == "corrected.xlsx"
+    assert event.before["rows"] == 3 and event.after["rows"] == 3 and event.after["file"] == "corrected.xlsx"
     assert event.actor and event.at is not None
+
+
+def test_a_file_that_only_drops_rows_still_replaces_the_school(session, orgs, tmp_path):
+    import_results(session, math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5),
+                                                  math5_row(S1, "2", SEVEN, 7, 3, 3)]))
+    session.commit()
+    shorter = math5_file(tmp_path, [math5_row(S1, "1", FULL, 20, 5, 5)], name="shorter.xlsx")
+    report = import_results(session, shorter)
+    assert (report.imported, report.replaced, report.unchanged, report.removed) == (0, 0, 1, 1)
+    assert report.replaced_schools == [S1]
+    assert [r.participant_code for r in stored(session, orgs[S1])] == ["1"]
 
 
 def test_cancel_during_writing_leaves_the_database_as_it_was(engine, tmp_path, monkeypatch):

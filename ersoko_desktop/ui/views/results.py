@@ -114,7 +114,7 @@ class ImportDialog(QDialog):
         self.year.setSpecialValueText("из файла")
         self.year.setValue(1999)
         self.school = QLineEdit()
-        self.school.setPlaceholderText("если в файле нет столбца «Код ОО»")
+        self.school.setPlaceholderText("для файла одной школы (коды в столбце «Код ОО» должны совпасть)")
         own = self.ctx.own_org()
         if own and own[2] == "school":
             self.school.setText(own[0])
@@ -221,8 +221,9 @@ class ImportDialog(QDialog):
             lines.append(f"{verb}: {r.imported}; заменено: {r.replaced}; без изменений: {r.unchanged}; "
                          f"пропущено строк: {r.skipped}; школ в файле: {r.schools}.")
             if r.replaced_schools:
+                removed = (f" (удаляются строки, которых нет в новом файле: {r.removed})" if r.removed else "")
                 lines.append(("Заменены" if done else "Будут заменены") + " результаты школ: "
-                             + ", ".join(r.replaced_schools))
+                             + ", ".join(r.replaced_schools) + removed)
         if done:
             lines.append("<b>Готово.</b>")
         self.summary.setText("<br>".join(lines))
@@ -237,7 +238,7 @@ class ImportDialog(QDialog):
         self.problems.resizeColumnToContents(0)
         self.problems.resizeRowsToContents()
         self.import_button.setEnabled(not done and not r.errors and not r.already_imported
-                                      and (r.imported + r.replaced) > 0)
+                                      and (r.imported + r.replaced + r.removed) > 0)
         self.back_button.setEnabled(not done)
 
     def _close(self) -> None:

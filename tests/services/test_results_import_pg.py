@@ -1,0 +1,94 @@
+"""Two results imports of the same new procedure at once on the regional PostgreSQL server.
+
+Made deterministic as in tests/packages/test_concurrent_imports_pg.py: import A is written but not
+committed, import B starts in another thread and is seen waiting on a lock, then A commits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from ersoko_desktop.db import make_session_factory, session_scope
+from ersoko_desktop.db.models import ImportBatch, ParticipantResult, Procedure
+from ersoko_desktop.services.results_import import import_results
+
+from .results_files import FULL, MATH5_TITLE, SCHOOLS, SEVEN, TWO, add_registry, math5_header, math5_row, write_xlsx
+
+pytestmark = pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+S1, S2, _ = SCHOOLS
+
+
+def _file(path, rows):
+    return write_xlsx(path, [*MATH5_TITLE, math5_header(), *rows])
+
+
+def _overlap(engine, first_path, second_path):
+    """A imports and holds its transaction; B imports meanwhile; A commits; B finishes."""
+    factory = make_session_factory(engine)
+    a = factory()
+    outcome: dict = {}
+    try:
+        first = import_results(a, first_path)
+
+        def importer_b():
+            try:
+                with session_scope(engine) as b:
+                    outcome["report"] = import_results(b, second_path)
+            except BaseException as exc:  # reported to the test thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=importer_b)
+        thread.start()
+        waited = False
+        deadline = time.monotonic() + 60
+        with engine.connect() as watcher:
+            while thread.is_alive() and time.monotonic() < deadline:
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+                    {"db": engine.url.database}).scalar()
+                watcher.commit()
+                if waiting:
+                    waited = True
+                    break
+                time.sleep(0.05)
+        a.commit()
+    finally:
+        a.close()
+    thread.join(120)
+    assert not thread.is_alive()
+    if "error" in outcome:
+        raise outcome["error"]
+    return first, outcome["report"], waited
+
+
+def _count(engine, model, *where) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_two_schools_of_a_new_procedure_imported_at_once_both_land(engine, tmp_path):
+    with session_scope(engine) as s:
+        add_registry(s)
+    school_1 = _file(tmp_path / "s1.xlsx", [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "2", SEVEN, 7, 3, 3)])
+    school_2 = _file(tmp_path / "s2.xlsx", [math5_row(S2, "1", TWO, 2, 2, 3)])
+    first, second, waited = _overlap(engine, school_1, school_2)
+    assert waited, "B never waited for A: the imports did not overlap"
+    assert (first.imported, second.imported, second.replaced, second.unchanged) == (2, 1, 0, 0)
+    assert _count(engine, Procedure) == 1
+    assert _count(engine, ParticipantResult) == 3
+    assert _count(engine, ImportBatch) == 2
+
+
+def test_the_same_file_imported_twice_at_once_lands_once(engine, tmp_path):
+    with session_scope(engine) as s:
+        add_registry(s)
+    path = _file(tmp_path / "s1.xlsx", [math5_row(S1, "1", FULL, 20, 5, 5), math5_row(S1, "2", SEVEN, 7, 3, 3)])
+    first, second, waited = _overlap(engine, path, path)
+    assert waited
+    assert first.imported == 2
+    assert (second.already_imported, second.imported, second.unchanged) == (True, 0, 2)
+    assert _count(engine, ParticipantResult) == 2 and _count(engine, ImportBatch) == 1
