@@ -199,3 +199,52 @@ def _wait_ready(server: PgServer, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError("PostgreSQL не принимает соединения")
             time.sleep(0.2)
+
+
+def overlap(engine, first, second, *, timeout: float = 60.0) -> tuple:
+    """Run ``first(session)`` and hold its transaction; run ``second(session)`` in another thread
+    until it is seen waiting on a lock (pg_stat_activity); then commit the first and let the
+    second finish and commit. Returns (first's result, second's result, whether it waited).
+
+    Makes two concurrent writers deterministic: the second always meets the first's uncommitted rows.
+    """
+    import threading
+
+    from sqlalchemy import text
+
+    from ersoko_desktop.db import make_session_factory, session_scope
+
+    a = make_session_factory(engine)()
+    outcome: dict = {}
+    try:
+        first_result = first(a)
+
+        def run_second():
+            try:
+                with session_scope(engine) as b:
+                    outcome["result"] = second(b)
+            except BaseException as exc:  # re-raised in the test thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        waited = False
+        deadline = time.monotonic() + timeout
+        with engine.connect() as watcher:
+            while thread.is_alive() and time.monotonic() < deadline:
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+                    {"db": engine.url.database}).scalar()
+                watcher.commit()
+                if waiting:
+                    waited = True
+                    break
+                time.sleep(0.05)
+        a.commit()
+    finally:
+        a.close()
+    thread.join(2 * timeout)
+    assert not thread.is_alive()
+    if "error" in outcome:
+        raise outcome["error"]
+    return first_result, outcome["result"], waited

@@ -7,16 +7,16 @@ import starts in another thread and is seen waiting on a lock (pg_stat_activity)
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from ersoko_desktop.db import make_session_factory, session_scope
 from ersoko_desktop.db.models import FormDefinition, PackageLog, ParticipantResult, Procedure
 from ersoko_desktop.services.packages import export_package, import_package
 from ersoko_desktop.settings import set_own_organization
 
+from ..pg import overlap
 from .helpers import add_registry, exchange_keys, fill_school, make_db
 
 pytestmark = pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
@@ -48,43 +48,13 @@ def _count(engine, model, *where) -> int:
 
 def _overlap(engine, first_path, second_path) -> tuple:
     """A imports and holds its transaction; B imports meanwhile; A commits; B finishes. Returns both reports."""
-    factory = make_session_factory(engine)
-    a = factory()
-    outcome: dict = {}
-    try:
-        first = import_package(a, first_path)
-        assert first.status == "imported", first.message
 
-        def analyst_b():
-            try:
-                with session_scope(engine) as b:
-                    outcome["report"] = import_package(b, second_path)
-            except BaseException as exc:  # reported to the test thread
-                outcome["error"] = exc
+    def first(a):
+        report = import_package(a, first_path)
+        assert report.status == "imported", report.message
+        return report
 
-        thread = threading.Thread(target=analyst_b)
-        thread.start()
-        database = engine.url.database
-        deadline = time.monotonic() + 60
-        waited = False
-        with engine.connect() as watcher:
-            while thread.is_alive() and time.monotonic() < deadline:
-                waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
-                    {"db": database}).scalar()
-                watcher.commit()
-                if waiting:
-                    waited = True
-                    break
-                time.sleep(0.05)
-        a.commit()
-    finally:
-        a.close()
-    thread.join(120)
-    assert not thread.is_alive()
-    if "error" in outcome:
-        raise outcome["error"]
-    return first, outcome["report"], waited
+    return overlap(engine, first, lambda b: import_package(b, second_path))
 
 
 def test_two_municipalities_import_at_once_and_both_land(region):

@@ -6,16 +6,14 @@ committed, import B starts in another thread and is seen waiting on a lock, then
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from ersoko_desktop.db import make_session_factory, session_scope
+from ersoko_desktop.db import session_scope
 from ersoko_desktop.db.models import ImportBatch, ParticipantResult, Procedure
 from ersoko_desktop.services.results_import import import_results
 
+from ..pg import overlap
 from .results_files import FULL, MATH5_TITLE, SCHOOLS, SEVEN, TWO, add_registry, math5_header, math5_row, write_xlsx
 
 pytestmark = pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
@@ -27,42 +25,7 @@ def _file(path, rows):
 
 
 def _overlap(engine, first_path, second_path):
-    """A imports and holds its transaction; B imports meanwhile; A commits; B finishes."""
-    factory = make_session_factory(engine)
-    a = factory()
-    outcome: dict = {}
-    try:
-        first = import_results(a, first_path)
-
-        def importer_b():
-            try:
-                with session_scope(engine) as b:
-                    outcome["report"] = import_results(b, second_path)
-            except BaseException as exc:  # reported to the test thread
-                outcome["error"] = exc
-
-        thread = threading.Thread(target=importer_b)
-        thread.start()
-        waited = False
-        deadline = time.monotonic() + 60
-        with engine.connect() as watcher:
-            while thread.is_alive() and time.monotonic() < deadline:
-                waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
-                    {"db": engine.url.database}).scalar()
-                watcher.commit()
-                if waiting:
-                    waited = True
-                    break
-                time.sleep(0.05)
-        a.commit()
-    finally:
-        a.close()
-    thread.join(120)
-    assert not thread.is_alive()
-    if "error" in outcome:
-        raise outcome["error"]
-    return first, outcome["report"], waited
+    return overlap(engine, lambda s: import_results(s, first_path), lambda s: import_results(s, second_path))
 
 
 def _count(engine, model, *where) -> int:
