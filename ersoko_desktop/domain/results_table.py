@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -291,13 +292,8 @@ def _compact(values: np.ndarray) -> np.ndarray:
 
 
 def chunks(it: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    batch: list[list[Any]] = []
-    for row in it:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    it = iter(it)
+    while batch := list(islice(it, size)):
         yield batch
 
 

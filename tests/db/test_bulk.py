@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from ersoko_desktop.db import make_session_factory
-from ersoko_desktop.db.bulk import bulk_insert
+from ersoko_desktop.db.bulk import JSONText, bulk_insert
 from ersoko_desktop.db.models import (
     AuditEvent,
     ImportBatch,
@@ -60,6 +60,15 @@ def test_rows_round_trip_with_json_nulls_and_awkward_text(session, db_backend):
     sql_nulls = session.scalar(text("SELECT count(*) FROM participant_result WHERE task_scores IS NULL"))
     assert sql_nulls == 0
     assert isinstance(session.scalar(select(ParticipantResult.mark).where(ParticipantResult.participant_code == "5А-003")), int)
+
+
+def test_json_text_is_stored_as_is_next_to_python_values(session):
+    school, proc = _school_and_procedure(session)
+    rows = [{"procedure_id": proc.id, "school_id": school.id, "participant_code": code, "task_scores": scores}
+            for code, scores in (("1", JSONText("[1, null, 0.5]")), ("2", [2, None]), ("3", JSONText("[]")))]
+    bulk_insert(session, ParticipantResult.__table__, rows)
+    got = session.execute(select(ParticipantResult.task_scores).order_by(ParticipantResult.id)).scalars().all()
+    assert got == [[1, None, 0.5], [2, None], []]  # not the strings "[1, null, 0.5]" encoded once more
 
 
 def test_fractional_value_for_an_integer_column_is_refused_on_postgresql(session, db_backend):

@@ -78,3 +78,22 @@ def test_shipped_specs_are_valid_and_found():
     russian = spec_for("VPR", "Русский язык", 4, 2025).spec
     assert (russian.max_score, russian.thresholds[3]) == (38, 14)
     assert spec_for("VPR", "Математика", 5, 2019) is None
+
+
+@pytest.mark.parametrize("scores", [
+    [[1, 0, 2], [2, 2, 2]],
+    [[0.5, float("nan")], [float("nan"), float("nan")], [3, 0.25]],
+    [[7]],
+    [[], []],
+])
+def test_task_scores_json_is_one_json_text_per_row(scores):
+    import json
+
+    import numpy as np
+
+    from ersoko_desktop.services.results_import import _task_scores_json
+
+    arr = np.array(scores, dtype=float).reshape(len(scores), -1)
+    texts = _task_scores_json(arr)
+    expected = [[None if v != v else (int(v) if float(v).is_integer() else v) for v in row] for row in scores]
+    assert [json.loads(t) for t in texts] == expected
