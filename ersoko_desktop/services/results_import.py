@@ -29,8 +29,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..db.bulk import JSONText, bulk_insert
-from ..db.unique import get_or_create
 from ..db.models import ImportBatch, Organization, ParticipantResult, Procedure
+from ..db.unique import get_or_create
 from ..domain import procedure_attrs as attrs
 from ..domain.headers import clean
 from ..domain.procedure_spec import Spec, misfit, parse_spec
