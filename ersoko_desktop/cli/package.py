@@ -39,14 +39,32 @@ def register(sub) -> None:
     ls.set_defaults(handler=run_list)
 
 
+COUNT_LABELS = {"orgs": "организации", "results": "результатов участников", "submissions": "форм",
+                "roadmaps": "дорожных карт", "occurrences": "сроков мероприятий", "evidence": "подтверждающих файлов",
+                "keys": "ключей", "nested": "вложенных пакетов школ"}
+
+
+def count_lines(counts: dict) -> list[str]:
+    """What a package holds, in words: «результатов участников: 12», corrections on their own line."""
+    lines = []
+    for key, value in counts.items():
+        if key == "corrections" and isinstance(value, dict):
+            lines.append(f"исправления муниципалитета (школы {', '.join(value.get('orgs', []))}): "
+                         f"результатов {value.get('results', 0)}, форм {value.get('submissions', 0)}")
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+        lines.append(f"{COUNT_LABELS.get(key, key)}: {shown}")
+    return lines
+
+
 def _print_export(result, args) -> None:
     if args.format == "json":
         emit_json(result.as_dict())
         return
     info(f"Пакет №{result.seq} ({result.dataset_kind}) для «{result.recipient or 'без адресата'}» сохранён: "
          f"{result.path}" + (" (зашифрован)" if result.encrypted else ""))
-    for key, value in result.counts.items():
-        info(f"  {key}: {value}")
+    for line in count_lines(result.counts):
+        info(f"  {line}")
     for w in result.warnings:
         info(f"  Предупреждение: {w}")
     print(result.package_id)
@@ -83,8 +101,8 @@ def _print_report(report) -> None:
               f"{report.key_status})")
         print(f"Номер: {report.seq}; получатель: {report.recipient or '—'}; вид: {report.dataset_kind}; "
               f"период: {report.period or 'весь'}; файлов: {report.files}")
-    for key, value in report.counts.items():
-        print(f"  {key}: {value}")
+    for line in count_lines(report.counts):
+        print(f"  {line}")
     if report.corrections:
         c = report.corrections
         print(f"Исправления муниципалитета данных школ {', '.join(c['orgs'])}: результатов {c['results']}, "

@@ -34,6 +34,10 @@ def test_cli_export_verify_import(cli, tmp_path):
     assert report["valid"] is False and "отклонён" in report["error"]
     checked = cli("package", "verify", str(pkg), "--format", "json", db=tmp_path / "m.sqlite")
     assert checked.returncode == 0 and json.loads(checked.stdout)["status"] == "new"
+    in_words = cli("package", "verify", str(pkg), db=tmp_path / "m.sqlite")  # the human report says it in Russian
+    assert in_words.returncode == 0
+    assert "  результатов участников: 4" in in_words.stdout and "  форм: 1" in in_words.stdout
+    assert "results:" not in in_words.stdout
 
     imported = cli("package", "import", str(pkg), "--format", "json", db=tmp_path / "m.sqlite")
     assert imported.returncode == 0, imported.stderr
@@ -48,9 +52,9 @@ def test_cli_export_verify_import(cli, tmp_path):
     journal = json.loads(cli("package", "list", "--format", "json", db=tmp_path / "m.sqlite").stdout)
     assert [(r["direction"], r["result"], r["file_name"]) for r in journal] == [
         ("import", "duplicate", "S1.zip"), ("import", "ok", "S1.zip"), ("verify", "ok", "S1.zip"),
-        ("verify", "refused", "bad.zip")]
-    assert journal[3]["message"] == report["error"]
-    assert journal[2]["sender_org"] == "S1" and journal[2]["seq"] == 1 and "действителен" in journal[2]["message"]
+        ("verify", "ok", "S1.zip"), ("verify", "refused", "bad.zip")]
+    assert journal[4]["message"] == report["error"]
+    assert journal[3]["sender_org"] == "S1" and journal[3]["seq"] == 1 and "действителен" in journal[3]["message"]
 
 
 def test_cli_import_accept_incoming(cli, tmp_path):
