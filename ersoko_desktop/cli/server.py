@@ -1,4 +1,4 @@
-"""``ersoko server init|remember`` — the regional PostgreSQL server (ЦОКО)."""
+"""``ersoko server init|remember|check`` — the regional PostgreSQL server (ЦОКО)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,16 @@ def register(sub) -> None:
     add_format(init)
     init.set_defaults(handler=run_init)
 
-    rem = ssub.add_parser("remember", help="сохранить пароль для --db в файле паролей libpq (не в настройках)")
-    rem.add_argument("--pgpass", type=Path, metavar="FILE", help="файл паролей libpq")
+    rem = ssub.add_parser("remember", help="сохранить пароль для --db в хранилище паролей системы "
+                                           "(keyring) или в файле паролей libpq — не в настройках")
+    rem.add_argument("--pgpass", type=Path, metavar="FILE",
+                     help="сохранить в этот файл паролей libpq, а не в хранилище паролей системы")
     rem.set_defaults(handler=run_remember)
+
+    check = ssub.add_parser("check", help="проверить подключение к --db: версия сервера, схема, права роли")
+    check.add_argument("--pgpass", type=Path, metavar="FILE", help="файл паролей libpq")
+    add_format(check)
+    check.set_defaults(handler=run_check)
 
 
 def run_init(args, ctx: CliContext) -> int:
@@ -57,6 +64,7 @@ def run_remember(args, ctx: CliContext) -> int:
     from sqlalchemy.engine import make_url
 
     from ..db import pgpass, resolve_db
+    from ..db.credentials import save_password
     from ..db.engine import display_url
     from ..errors import InputError
 
@@ -74,7 +82,25 @@ def run_remember(args, ctx: CliContext) -> int:
             password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise InputError("Пустой пароль не сохранён.")
-    path = pgpass.remember(pgpass.entry_for(url, parsed.username, password), args.pgpass)
-    info(f"Пароль роли {parsed.username} для {display_url(pgpass.strip_password(url))} сохранён в {path}.")
+    stored = save_password(url, parsed.username, password, pgpass_path=args.pgpass, use_keyring=args.pgpass is None)
+    where = ("хранилище паролей системы" if stored.store == "keyring"
+             else f"файл паролей {stored.location}" + (f" ({stored.note})" if stored.note else ""))
+    info(f"Пароль роли {parsed.username} для {display_url(pgpass.strip_password(url))} сохранён: {where}.")
     info("Дальше указывайте адрес без пароля: ersoko --db " + pgpass.strip_password(url) + " …")
     return 0
+
+
+def run_check(args, ctx: CliContext) -> int:
+    from sqlalchemy.engine import make_url
+
+    from ..db import resolve_db
+    from ..services.server import ServerConnection, check_connection
+
+    url = resolve_db(ctx.db)
+    password = make_url(url).password if "://" in url else None
+    report = check_connection(ServerConnection.from_url(url), password=password, pgpass_path=args.pgpass)
+    if args.format == "json":
+        emit_json(report.as_dict())
+    for line in report.lines():
+        info(line)
+    return 0 if report.can_open else 1

@@ -75,6 +75,10 @@ def make_engine(db: str | os.PathLike | None = None, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        from .credentials import attach
+
+        attach(engine)  # a saved URL has no password: the keyring's, else libpq's pgpass file
     return engine
 
 

@@ -8,6 +8,8 @@ Two login roles, so that most staff cannot change data by accident:
 
 The schema itself belongs to the role that runs ``ersoko server init`` (the owner/administrator).
 Generated passwords go to libpq's password file (``db.pgpass``), never into settings or output.
+A workstation connects with :func:`check_connection` / :func:`save_connection` (the GUI dialog and
+``ersoko server check``); the typed password goes to the keyring where usable (``db.credentials``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from ..db import pgpass
+from ..db.credentials import StoredPassword
 from ..db.engine import display_url
 from ..db.migrate import upgrade
 from ..errors import DatabaseError, InputError
@@ -141,3 +144,249 @@ def _grant(conn: Connection, owner: str, analyst: str, importer: str) -> None:
     ]
     for statement in statements:
         conn.exec_driver_sql(statement)
+
+
+# --- Connecting a workstation to the server (the «Подключение к серверу» dialog, ``server check``) ---
+
+SSL_MODES: dict[str, str] = {
+    "disable": "disable — без шифрования",
+    "allow": "allow — шифрование, если сервер требует",
+    "prefer": "prefer — шифрование, если сервер умеет (по умолчанию)",
+    "require": "require — только с шифрованием",
+    "verify-ca": "verify-ca — шифрование и проверка сертификата",
+    "verify-full": "verify-full — шифрование, сертификат и имя сервера",
+}
+ACCESS_LABELS: dict[str, str] = {
+    "owner": "администратор: владелец схемы (обновляет схему, загружает и читает данные)",
+    "write": "импортёр: чтение и загрузка данных",
+    "read": "аналитик: только чтение",
+    "none": "нет прав на таблицы программы",
+}
+CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class ServerConnection:
+    """What a person types to reach the server; the URL built from it never holds a password."""
+
+    host: str
+    port: int = 5432
+    database: str = "ersoko"
+    user: str = ""
+    sslmode: str = "prefer"
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.host.strip():
+            out.append("Не указан адрес сервера (имя или IP-адрес).")
+        elif any(c in self.host for c in " /@?#"):
+            out.append(f"Адрес сервера «{self.host}» содержит недопустимые символы (пробел, «/», «@», «?», «#»).")
+        if not 1 <= int(self.port) <= 65535:
+            out.append(f"Порт {self.port} вне диапазона 1–65535 (обычно 5432).")
+        if not self.database.strip():
+            out.append("Не указано имя базы данных на сервере (например, ersoko).")
+        if not self.user.strip():
+            out.append("Не указано имя роли (пользователя PostgreSQL), например ersoko_analyst.")
+        if self.sslmode not in SSL_MODES:
+            out.append(f"Режим SSL «{self.sslmode}» неизвестен; допустимы: {', '.join(SSL_MODES)}.")
+        return out
+
+    def validate(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise InputError("Параметры подключения заданы неверно:\n" + "\n".join(problems))
+
+    def url(self) -> str:
+        from sqlalchemy.engine import URL
+
+        query = {} if self.sslmode == "prefer" else {"sslmode": self.sslmode}
+        return URL.create("postgresql+psycopg", username=self.user.strip(), host=self.host.strip(),
+                          port=int(self.port), database=self.database.strip(), query=query
+                          ).render_as_string(hide_password=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> "ServerConnection":
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        if u.get_backend_name() != "postgresql":
+            raise InputError(f"{display_url(url)} — не адрес сервера PostgreSQL.")
+        sslmode = u.query.get("sslmode", "prefer")
+        return cls(host=u.host or "localhost", port=u.port or 5432, database=u.database or "",
+                   user=u.username or "", sslmode=sslmode if isinstance(sslmode, str) else sslmode[0])
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    url: str                 # without a password
+    server_version: str
+    schema: str | None       # the database's migration revision (None: empty database)
+    head: str                # the program's revision
+    access: str              # "owner" | "write" | "read" | "none"
+    password_source: str     # "typed" | "keyring" | "pgpass" | "none"
+
+    @property
+    def at_head(self) -> bool:
+        return self.schema == self.head
+
+    @property
+    def can_open(self) -> bool:
+        """The program can work with this database as this role (an owner migrates it on opening)."""
+        if self.access == "none":
+            return False
+        return self.at_head or self.access == "owner"
+
+    def lines(self) -> list[str]:
+        source = {"typed": "введён в окне", "keyring": "из хранилища паролей системы",
+                  "pgpass": "из файла паролей pgpass", "none": "не понадобился"}[self.password_source]
+        if self.at_head:
+            schema = f"схема базы актуальна ({self.schema})"
+        elif self.schema is None:
+            schema = "база пуста: схему создаст «ersoko server init» (или первое открытие от имени владельца)"
+        else:
+            schema = f"схема базы {self.schema} не совпадает с версией программы {self.head}"
+            schema += (": она будет обновлена при открытии" if self.access == "owner"
+                       else ": администратор должен выполнить «ersoko server init»")
+        return [f"Подключение к {display_url(self.url)} установлено.",
+                f"Сервер: PostgreSQL {self.server_version}.",
+                f"Права роли: {ACCESS_LABELS[self.access]}.",
+                f"Миграции: {schema}.",
+                f"Пароль: {source}."]
+
+    def as_dict(self) -> dict:
+        return {"url": display_url(self.url), "server_version": self.server_version, "schema": self.schema,
+                "head": self.head, "at_head": self.at_head, "access": self.access,
+                "password_source": self.password_source, "can_open": self.can_open}
+
+
+def check_connection(connection: ServerConnection, *, password: str | None = None,
+                     pgpass_path: Path | None = None, progress: Progress | None = None) -> ConnectionCheck:
+    """Connect once and report the server version, the schema revision and the role's rights."""
+    from sqlalchemy.pool import NullPool
+
+    from ..db.credentials import stored_password
+    from ..db.engine import make_engine
+    from ..db.migrate import current_revision, head_revision
+
+    progress = progress or Progress.none()
+    connection.validate()
+    url = connection.url()
+    if password:
+        source = "typed"
+        connect_args: dict = {"password": password}
+    else:
+        found = stored_password(url, pgpass_path=pgpass_path)
+        source = found[1] if found else "none"
+        # The engine asks the keyring itself; a pgpass file given explicitly is passed to libpq.
+        connect_args = {"passfile": str(pgpass_path)} if pgpass_path else {}
+    connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    progress.step(0.2, f"Подключение к {connection.host}:{connection.port}")
+    engine = make_engine(url, poolclass=NullPool, connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(text("SHOW server_version")).scalar_one()
+            access = _access(conn)
+        progress.step(0.7, "Проверка схемы")
+        schema = current_revision(engine)
+    except DBAPIError as exc:
+        raise DatabaseError(explain_connect_error(exc, connection, source)) from exc
+    finally:
+        engine.dispose()
+    progress.step(1.0, "Готово")
+    return ConnectionCheck(url=url, server_version=version.split(" ")[0], schema=schema, head=head_revision(),
+                           access=access, password_source=source)
+
+
+def _access(conn: Connection) -> str:
+    """The role's rights on the program's tables (``organization`` stands for all: GRANTs are per schema)."""
+    row = conn.execute(text(
+        "SELECT has_schema_privilege(current_schema(), 'CREATE'), to_regclass('organization') IS NOT NULL, "
+        "to_regclass('alembic_version') IS NOT NULL")).one()
+    can_create, has_tables, has_stamp = row
+    stamp_ok = True
+    if has_stamp:
+        stamp_ok = conn.execute(text("SELECT has_table_privilege('alembic_version', 'UPDATE')")).scalar_one()
+    if can_create and stamp_ok:
+        return "owner"
+    if not has_tables:
+        return "none"
+    insert, select_ = conn.execute(text(
+        "SELECT has_table_privilege('organization', 'INSERT'), has_table_privilege('organization', 'SELECT')")).one()
+    return "write" if insert else ("read" if select_ else "none")
+
+
+def explain_connect_error(exc: DBAPIError, connection: ServerConnection, password_source: str) -> str:
+    """A Russian sentence for the usual ways a connection fails (the server's text is kept at the end)."""
+    raw = str(exc.orig).strip()
+    low = raw.lower()
+    where = f"{connection.host}:{connection.port}"
+    if "password authentication failed" in low or "authentication failed" in low:
+        hint = ("Неверный пароль или имя роли" if password_source != "none"
+                else "Пароль не найден ни в хранилище паролей системы, ни в файле pgpass")
+        message = f"{hint} «{connection.user}» на сервере {where}."
+    elif "no password supplied" in low or "fe_sendauth" in low:
+        message = (f"Сервер {where} требует пароль роли «{connection.user}», а он не введён и не сохранён "
+                   "(ни в хранилище паролей системы, ни в файле pgpass).")
+    elif "does not exist" in low and "database" in low:
+        message = f"На сервере {where} нет базы «{connection.database}»."
+    elif "does not exist" in low and "role" in low:
+        message = f"На сервере {where} нет роли «{connection.user}»."
+    elif "ssl" in low and ("not support" in low or "required" in low):
+        message = (f"Сервер {where} не поддерживает шифрование (SSL), а выбран режим «{connection.sslmode}». "
+                   "Выберите «prefer» или включите SSL на сервере.")
+    elif "connection refused" in low or "could not connect" in low or "timeout" in low or "timed out" in low:
+        message = (f"Сервер {where} не отвечает: проверьте адрес и порт, запущен ли PostgreSQL и открыт ли порт "
+                   "в брандмауэре.")
+    elif "could not translate host name" in low or "name or service not known" in low:
+        message = f"Адрес сервера «{connection.host}» не найден (проверьте имя или укажите IP-адрес)."
+    elif "no pg_hba.conf entry" in low:
+        message = (f"Сервер {where} не разрешает подключение этой роли с этого компьютера: администратор должен "
+                   "добавить строку в pg_hba.conf.")
+    else:
+        message = f"Не удалось подключиться к серверу {where}."
+    return f"{message} (Ответ сервера: {raw.splitlines()[0] if raw else type(exc.orig).__name__})"
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    check: ConnectionCheck
+    stored: StoredPassword | None   # None: no password typed (one is already kept, or none is needed)
+
+    def lines(self) -> list[str]:
+        out = [f"Программа будет работать с базой {display_url(self.check.url)}."]
+        if self.stored is None:
+            out.append("Пароль не вводился: используется сохранённый ранее.")
+        elif self.stored.store == "keyring":
+            out.append(f"Пароль сохранён в {self.stored.location}.")
+        else:
+            why = f" ({self.stored.note})" if self.stored.note else ""
+            out.append(f"Пароль сохранён в файле паролей {self.stored.location}, доступном только вам{why}.")
+        return out
+
+
+def save_connection(connection: ServerConnection, *, password: str | None = None, pgpass_path: Path | None = None,
+                    use_keyring: bool = True, remember: bool = True,
+                    progress: Progress | None = None) -> SavedConnection:
+    """Check the connection, keep the typed password (keyring, else pgpass) and make it the program's
+    database (preference ``db``, without the password). Nothing is saved when the check fails."""
+    from ..db.credentials import save_password
+
+    check = check_connection(connection, password=password, pgpass_path=pgpass_path, progress=progress)
+    if not check.can_open:
+        raise DatabaseError("Подключение не сохранено: " + " ".join(check.lines()[2:4]))
+    stored = None
+    if password:
+        stored = save_password(check.url, connection.user.strip(), password, pgpass_path=pgpass_path,
+                               use_keyring=use_keyring)
+    if remember:
+        remember_database_url(check.url)
+    return SavedConnection(check, stored)
+
+
+def remember_database_url(url: str) -> None:
+    """Later starts without ``--db`` open this database (preference ``db``; never with a password)."""
+    from ..settings import load_preferences, save_preferences
+
+    prefs = load_preferences()
+    prefs["db"] = pgpass.strip_password(url)
+    save_preferences(prefs)
