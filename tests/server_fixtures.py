@@ -42,12 +42,17 @@ def server_roles(pg_server, pg_migrated_template, tmp_path_factory):
         engine.dispose()
     passwords = {e.user: e.password for e in pgpass.read_entries(passfile)}
     yield ServerRoles(pg_server.port, database, analyst, importer, passwords)
+    drop_database_and_roles(pg_server, database, (analyst, importer))
+
+
+def drop_database_and_roles(pg_server, database: str, roles: tuple[str, ...]) -> None:
+    """Roles are cluster-wide: revoke what they hold in this database, drop it, then drop them."""
     with pg_server.admin_connect(database) as conn:
-        for role in (analyst, importer):
+        for role in roles:
             conn.execute(f'DROP OWNED BY "{role}"')
     pg_server.drop_database(database)
     with pg_server.admin_connect() as conn:
-        for role in (analyst, importer):
+        for role in roles:
             conn.execute(f'DROP ROLE "{role}"')
 
 

@@ -15,11 +15,16 @@ def _env(tmp_path, backend: str) -> dict:
             "PGPASSFILE": str(tmp_path / "pgpass.conf")}
 
 
+def _remember(server_roles, role: str, env: dict):
+    r = run_cli("server", "remember", db=server_roles.url(role), env=env, input=server_roles.passwords[role] + "\n")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 def test_remember_to_keyring_then_check_finds_it(server_roles, tmp_path):
     role = server_roles.analyst
     env = _env(tmp_path, "tests.keyring_backend.FileKeyring")
-    r = run_cli("server", "remember", db=server_roles.url(role), env=env, input=server_roles.passwords[role] + "\n")
-    assert r.returncode == 0, r.stderr
+    r = _remember(server_roles, role, env)
     assert "хранилище паролей системы" in r.stderr
     assert server_roles.passwords[role] not in r.stderr + r.stdout
     stored = json.loads((tmp_path / "kr.json").read_text())
@@ -36,8 +41,7 @@ def test_remember_to_keyring_then_check_finds_it(server_roles, tmp_path):
 def test_remember_without_keyring_writes_pgpass(server_roles, tmp_path):
     role = server_roles.importer
     env = _env(tmp_path, "keyring.backends.fail.Keyring")
-    r = run_cli("server", "remember", db=server_roles.url(role), env=env, input=server_roles.passwords[role] + "\n")
-    assert r.returncode == 0, r.stderr
+    r = _remember(server_roles, role, env)
     assert "нет доступного хранилища паролей" in r.stderr
     assert pgpass.lookup(server_roles.url(role), role, tmp_path / "pgpass.conf") == server_roles.passwords[role]
     r = run_cli("server", "check", "--format", "json", db=server_roles.url(role), env=env)

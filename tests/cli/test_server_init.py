@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from ersoko_desktop.db import pgpass
 from tests.pg import SUPERUSER
+from tests.server_fixtures import drop_database_and_roles
 
 
 def _role_url(pg_server, database: str, role: str) -> str:
@@ -33,14 +34,7 @@ def initialized(pg_server, tmp_path_factory):
     assert r.returncode == 0, r.stderr
     yield {"report": json.loads(r.stdout), "passfile": passfile, "analyst": analyst, "importer": importer,
            "db": database, "url": url, "stderr": r.stderr}
-    # Roles are cluster-wide: revoke what they hold in this database, then drop them.
-    with pg_server.admin_connect(database) as conn:
-        for role in (analyst, importer):
-            conn.execute(f'DROP OWNED BY "{role}"')
-    pg_server.drop_database(database)
-    with pg_server.admin_connect() as conn:
-        for role in (analyst, importer):
-            conn.execute(f'DROP ROLE "{role}"')
+    drop_database_and_roles(pg_server, database, (analyst, importer))
 
 
 def _connect_as(pg_server, database, role, passfile):
