@@ -45,15 +45,28 @@ def account(url: str, user: str | None = None) -> str:
     return f"{role}@{u.host or 'localhost'}:{u.port or 5432}/{u.database or role}"
 
 
+_checked: list = [None, None]  # [backend, its KeyringStatus]: a backend's priority may probe D-Bus
+
+
 def keyring_status() -> KeyringStatus:
     """Is there a keyring backend that keeps passwords safely? Never raises."""
     try:
         import keyring
-        from keyring.backends import fail, null
     except ImportError:
         return KeyringStatus(False, "", "пакет keyring не установлен")
     try:
         backend = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - a broken backend must not stop the program
+        return KeyringStatus(False, "", f"хранилище паролей недоступно: {exc}")
+    if _checked[0] is not backend:
+        _checked[:] = [backend, _backend_status(backend)]
+    return _checked[1]
+
+
+def _backend_status(backend) -> KeyringStatus:
+    from keyring.backends import fail, null
+
+    try:
         name = type(backend).__name__
         if isinstance(backend, (fail.Keyring, null.Keyring)):
             return KeyringStatus(False, _qualified(backend),

@@ -49,6 +49,12 @@ class AppContext:
             self.opened.close()
             self.opened = None
 
+    def switch_to(self, other: "AppContext") -> None:
+        """Work with ``other``'s database from now on (this one is closed); pages must be rebuilt."""
+        self.close()
+        self.engine, self.db_label, self.demo, self.opened = other.engine, other.db_label, other.demo, other.opened
+        self.listeners.clear()  # they belonged to the pages of the old database
+
     def data_changed(self) -> None:
         """Pages subscribe to refresh after imports and edits."""
         for listener in list(self.listeners):

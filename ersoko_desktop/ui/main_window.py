@@ -77,6 +77,10 @@ class MainWindow(QMainWindow):
         reports.setToolTip("Сформировать отчёт PDF или Excel")
         reports.triggered.connect(lambda: self.show_reports())
         file_menu.addAction(reports)
+        server = QAction("Подключение к серверу…", self)
+        server.setToolTip("Работать с базой на сервере PostgreSQL регионального центра (ЦОКО)")
+        server.triggered.connect(self.show_server_dialog)
+        file_menu.addAction(server)
         file_menu.addSeparator()
         quit_action = QAction("Выход", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -175,6 +179,37 @@ class MainWindow(QMainWindow):
         from .dialogs.report_dialog import ReportDialog
 
         ReportDialog(self.ctx, self, kind=kind).exec()
+
+    def show_server_dialog(self) -> None:
+        from .dialogs.server import ServerDialog
+
+        dialog = ServerDialog(self.ctx, self)
+        if dialog.exec() and dialog.saved_url:
+            self.switch_database(dialog.saved_url)
+
+    def switch_database(self, db: str) -> bool:
+        """Open ``db`` (the safe way, as at start-up) and rebuild the pages on it; the old one stays
+        open if the new one cannot be opened."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from ..errors import ErsokoError
+        from .application import open_context
+
+        try:
+            new = open_context(db)
+        except ErsokoError as exc:
+            QMessageBox.warning(self, APP_NAME, str(exc))
+            return False
+        row = self.nav.currentRow()
+        self.ctx.switch_to(new)
+        for widget in self._pages.values():
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self._pages.clear()
+        self.setWindowTitle(APP_NAME + (" — демонстрационная база" if self.ctx.demo else ""))
+        self.refresh_status()
+        self._show_row(row)
+        return True
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog
