@@ -50,12 +50,14 @@ class Page(PageBase):
         self.version = QLabel(__version__)
         for w in (self.db, self.org, self.data_dir):
             w.setWordWrap(True)
-        form.addRow("База данных:", self.db)
         self.server_button = QPushButton("Подключение к серверу…")
         self.server_button.setToolTip("Работать с базой на сервере PostgreSQL регионального центра (ЦОКО): "
                                       "адрес, роль, пароль, проверка подключения")
         self.server_button.clicked.connect(self.open_server_dialog)
-        form.addRow("", self.server_button)
+        db_row = QHBoxLayout()
+        db_row.addWidget(self.db, 1)
+        db_row.addWidget(self.server_button)
+        form.addRow("База данных:", db_row)
         form.addRow("Организация:", self.org)
         form.addRow("Папка данных:", self.data_dir)
         form.addRow("Версия программы:", self.version)
@@ -82,9 +84,8 @@ class Page(PageBase):
             row.addWidget(unit)
             row.addWidget(default)
             row.addStretch(1)
-            label = QLabel(spec.label + ":")
+            label = QLabel(spec.label + ":")  # one line: wrapped labels get clipped in a form layout
             label.setToolTip(spec.tooltip)
-            label.setWordWrap(True)
             groups[spec.group].addRow(label, row)
             self.fields[spec.key] = edit
             self.defaults[spec.key] = default
