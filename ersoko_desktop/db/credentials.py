@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 from . import pgpass
+from .pgerrors import Target, explain
 
 SERVICE = "ersoko-desktop"
 
@@ -137,18 +138,28 @@ def forget_keyring_password(url: str, user: str | None = None) -> bool:
 
 
 def attach(engine: Engine) -> None:
-    """Give a PostgreSQL engine whose URL has no password the keyring's password at each connect.
-
-    Without a keyring entry nothing is passed, so libpq reads its pgpass file as usual.
-    """
+    """Prepare a PostgreSQL engine: the keyring's password at each connect when its URL has none
+    (without a keyring entry nothing is passed and libpq reads its pgpass file), and a failed
+    connection reported in Russian (``DatabaseError``) instead of a driver error."""
     url = engine.url
-    if url.password is not None:
-        return
     text_url = url.render_as_string(hide_password=False)
+    sslmode = url.query.get("sslmode", "prefer")
+    target = Target(url.host or "localhost", url.port or 5432, url.database or "", url.username or "",
+                    sslmode if isinstance(sslmode, str) else sslmode[0])
 
-    @event.listens_for(engine, "do_connect")
-    def _password_from_keyring(_dialect, _conn_rec, _cargs, cparams) -> None:
-        if cparams.get("password") is None:
-            found = keyring_password(text_url, cparams.get("user"))
-            if found is not None:
-                cparams["password"] = found
+    if url.password is None:
+        @event.listens_for(engine, "do_connect")
+        def _password_from_keyring(_dialect, _conn_rec, _cargs, cparams) -> None:
+            if cparams.get("password") is None:
+                found = keyring_password(text_url, cparams.get("user"))
+                if found is not None:
+                    cparams["password"] = found
+
+    @event.listens_for(engine, "handle_error")
+    def _explain_connect_failure(context) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        from ..errors import DatabaseError
+
+        if context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError):
+            raise DatabaseError(explain(str(context.original_exception), target)) from context.original_exception

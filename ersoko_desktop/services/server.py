@@ -19,12 +19,13 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from ..db import pgpass
 from ..db.credentials import StoredPassword
 from ..db.engine import display_url
+from ..db.pgerrors import Target, explain
 from ..db.migrate import upgrade
 from ..errors import DatabaseError, InputError
 from ..progress import Progress
@@ -265,23 +266,25 @@ def check_connection(connection: ServerConnection, *, password: str | None = Non
     from sqlalchemy.pool import NullPool
 
     from ..db.credentials import stored_password
-    from ..db.engine import make_engine
     from ..db.migrate import current_revision, head_revision
 
     progress = progress or Progress.none()
     connection.validate()
     url = connection.url()
+    connect_args: dict = {"connect_timeout": CONNECT_TIMEOUT_S}
+    if pgpass_path:
+        connect_args["passfile"] = str(pgpass_path)
     if password:
         source = "typed"
-        connect_args: dict = {"password": password}
+        connect_args["password"] = password
     else:
         found = stored_password(url, pgpass_path=pgpass_path)
         source = found[1] if found else "none"
-        # The engine asks the keyring itself; a pgpass file given explicitly is passed to libpq.
-        connect_args = {"passfile": str(pgpass_path)} if pgpass_path else {}
-    connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if found and found[1] == "keyring":
+            connect_args["password"] = found[0]  # a pgpass password is read by libpq itself
     progress.step(0.2, f"Подключение к {connection.host}:{connection.port}")
-    engine = make_engine(url, poolclass=NullPool, connect_args=connect_args)
+    # A plain engine: the failure is explained below knowing where the password came from.
+    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     try:
         with engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar_one()
@@ -317,34 +320,8 @@ def _access(conn: Connection) -> str:
 
 def explain_connect_error(exc: DBAPIError, connection: ServerConnection, password_source: str) -> str:
     """A Russian sentence for the usual ways a connection fails (the server's text is kept at the end)."""
-    raw = str(exc.orig).strip()
-    low = raw.lower()
-    where = f"{connection.host}:{connection.port}"
-    if "password authentication failed" in low or "authentication failed" in low:
-        hint = ("Неверный пароль или имя роли" if password_source != "none"
-                else "Пароль не найден ни в хранилище паролей системы, ни в файле pgpass")
-        message = f"{hint} «{connection.user}» на сервере {where}."
-    elif "no password supplied" in low or "fe_sendauth" in low:
-        message = (f"Сервер {where} требует пароль роли «{connection.user}», а он не введён и не сохранён "
-                   "(ни в хранилище паролей системы, ни в файле pgpass).")
-    elif "does not exist" in low and "database" in low:
-        message = f"На сервере {where} нет базы «{connection.database}»."
-    elif "does not exist" in low and "role" in low:
-        message = f"На сервере {where} нет роли «{connection.user}»."
-    elif "ssl" in low and ("not support" in low or "required" in low):
-        message = (f"Сервер {where} не поддерживает шифрование (SSL), а выбран режим «{connection.sslmode}». "
-                   "Выберите «prefer» или включите SSL на сервере.")
-    elif "connection refused" in low or "could not connect" in low or "timeout" in low or "timed out" in low:
-        message = (f"Сервер {where} не отвечает: проверьте адрес и порт, запущен ли PostgreSQL и открыт ли порт "
-                   "в брандмауэре.")
-    elif "could not translate host name" in low or "name or service not known" in low:
-        message = f"Адрес сервера «{connection.host}» не найден (проверьте имя или укажите IP-адрес)."
-    elif "no pg_hba.conf entry" in low:
-        message = (f"Сервер {where} не разрешает подключение этой роли с этого компьютера: администратор должен "
-                   "добавить строку в pg_hba.conf.")
-    else:
-        message = f"Не удалось подключиться к серверу {where}."
-    return f"{message} (Ответ сервера: {raw.splitlines()[0] if raw else type(exc.orig).__name__})"
+    target = Target(connection.host, connection.port, connection.database, connection.user, connection.sslmode)
+    return explain(str(exc.orig), target, password_given=password_source != "none")
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,11 @@ def test_check_with_wrong_password_exits_2_in_russian(server_roles, tmp_path):
     r = run_cli("server", "check", db=server_roles.url(server_roles.analyst, "wrong"), env=env)
     assert r.returncode == 2
     assert "Неверный пароль или имя роли" in r.stderr + r.stdout
+
+
+def test_any_command_on_an_unreachable_server_exits_2_in_russian(tmp_path):
+    r = run_cli("org", "list", db="postgresql://ersoko_analyst@127.0.0.1:1/ersoko",
+                env=_env(tmp_path, "keyring.backends.fail.Keyring"))
+    assert r.returncode == 2, r.stderr
+    assert "Сервер 127.0.0.1:1 не отвечает" in r.stderr + r.stdout
+    assert "Traceback" not in r.stderr

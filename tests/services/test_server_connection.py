@@ -15,7 +15,7 @@ import pytest
 from keyring.backends import fail, null
 from sqlalchemy import text
 
-from ersoko_desktop.db import credentials, make_engine, pgpass
+from ersoko_desktop.db import credentials, make_engine, pgpass, resolve_db
 from ersoko_desktop.db.migrate import head_revision
 from ersoko_desktop.errors import DatabaseError, InputError
 from ersoko_desktop.paths import user_data_dir
@@ -105,7 +105,7 @@ def test_keyring_wins_over_pgpass_and_pgpass_is_the_fallback(server_roles, keyri
     assert _current_user(url) == role
     # A wrong password in the keyring is used first (and fails), proving the order.
     credentials.save_password(url, role, "wrong-password")
-    with pytest.raises(Exception, match="password authentication failed"):
+    with pytest.raises(DatabaseError, match=f"не принял пароль роли «{role}».*password authentication failed"):
         _current_user(url)
     # The right one in the keyring and a wrong one in pgpass: connects.
     credentials.save_password(url, role, server_roles.passwords[role])
@@ -175,8 +175,18 @@ def test_save_connection_keeps_password_out_of_settings(server_roles, keyring_fi
     assert json.loads(settings_text)["db"] == server_roles.url(role)
     assert password not in settings_text
     assert password in keyring_file.read_text()
-    # The saved URL is enough to connect again (the keyring supplies the password).
+    # The saved URL is enough to connect again (the keyring supplies the password), and the next start
+    # without --db opens it.
     assert _current_user(json.loads(settings_text)["db"]) == role
+    assert resolve_db(None) == server_roles.url(role)
+
+
+def test_an_unreachable_or_passwordless_server_is_reported_in_russian_not_as_a_driver_error(
+        server_roles, no_keyring, private_pgpass):
+    with pytest.raises(DatabaseError, match="Сервер 127.0.0.1:1 не отвечает"):
+        _current_user(f"postgresql://{server_roles.analyst}@127.0.0.1:1/{server_roles.database}")
+    with pytest.raises(DatabaseError, match="Сохраните пароль: «Файл → Подключение к серверу…»"):
+        _current_user(server_roles.url(server_roles.analyst))
 
 
 def test_save_connection_without_keyring_uses_pgpass_and_says_why(server_roles, no_keyring, private_pgpass):
