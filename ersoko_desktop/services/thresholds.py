@@ -13,12 +13,15 @@ order stays defaults → database setting → CLI options.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
+
+from typing import Iterator
 
 from sqlalchemy.orm import Session
 
 from ..db.models import AppSetting
-from ..errors import Diagnostic, InputError
+from ..errors import Diagnostic, InputError, WorkflowError
 from .audit import record
 from .objectivity import (
     OBJECTIVITY_SETTING,
@@ -191,24 +194,42 @@ def save_thresholds(session: Session, values: dict[str, object]) -> list[str]:
     after = {f"{_O}.{k}": v for k, v in asdict(objectivity).items()} | {f"{_S}.{k}": v for k, v in asdict(shnor).items()}
     changed = [k for k in after if float(after[k]) != float(before[k])]
     if changed:
-        save_objectivity_params(session, objectivity)
-        set_db_setting(session, SHNOR_SETTING, json.dumps(asdict(shnor)))
-        record(session, action="thresholds.save", entity="app_setting", entity_id="objectivity_params,shnor_params",
-               before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+        with _writing(session):
+            save_objectivity_params(session, objectivity)
+            set_db_setting(session, SHNOR_SETTING, json.dumps(asdict(shnor)))
+            record(session, action="thresholds.save", entity="app_setting",
+                   entity_id="objectivity_params,shnor_params",
+                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return [SPEC_BY_KEY[k].label for k in changed]
+
+
+@contextmanager
+def _writing(session: Session) -> Iterator[None]:
+    """Write now, so that a read-only server role gets a clear answer instead of a driver error."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+        session.flush()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient_privilege
+            raise WorkflowError("Пороги не сохранены: у этой роли на сервере только чтение. Пороги меняет "
+                                "администратор или роль импортёра.") from exc
+        raise
 
 
 def reset_thresholds(session: Session) -> list[str]:
     """Back to the defaults (the settings are removed, so later default changes apply too)."""
     changed = [r for r in threshold_rows(session) if not r.is_default]
-    for key in (OBJECTIVITY_SETTING, SHNOR_SETTING):
-        row = session.get(AppSetting, key)
-        if row is not None:
-            session.delete(row)
-    if changed:
-        record(session, action="thresholds.reset", entity="app_setting", entity_id="objectivity_params,shnor_params",
-               before={r.spec.key: r.value for r in changed}, after={r.spec.key: r.spec.default for r in changed})
-    session.flush()
+    with _writing(session):
+        for key in (OBJECTIVITY_SETTING, SHNOR_SETTING):
+            row = session.get(AppSetting, key)
+            if row is not None:
+                session.delete(row)
+        if changed:
+            record(session, action="thresholds.reset", entity="app_setting",
+                   entity_id="objectivity_params,shnor_params",
+                   before={r.spec.key: r.value for r in changed}, after={r.spec.key: r.spec.default for r in changed})
     return [r.spec.label for r in changed]
 
 

@@ -24,6 +24,7 @@ from ersoko_desktop.services.thresholds import (
     threshold_rows,
 )
 from ersoko_desktop.settings import get_db_setting
+from tests.server_fixtures import keyring_file, server_roles  # noqa: F401
 
 
 def test_every_engine_parameter_is_described_in_russian():
@@ -93,3 +94,24 @@ def test_reset_restores_defaults_and_removes_the_settings(session):
 
 def test_numbers_are_shown_with_a_decimal_comma():
     assert [format_number(v) for v in (10, 25.0, 0.25, 1.4, 0.5)] == ["10", "25", "0,25", "1,4", "0,5"]
+
+
+def test_a_read_only_server_role_gets_a_clear_answer(server_roles, keyring_file):
+    """The analyst role of ``server init`` may read the thresholds but not change them."""
+    import keyring
+
+    from ersoko_desktop.db import make_engine, session_scope
+    from ersoko_desktop.errors import WorkflowError
+
+    role = server_roles.analyst
+    keyring.set_password("ersoko-desktop", f"{role}@127.0.0.1:{server_roles.port}/{server_roles.database}",
+                         server_roles.passwords[role])
+    engine = make_engine(server_roles.url(role))
+    try:
+        with session_scope(engine) as session:
+            assert threshold_rows(session)[0].value == 10
+        with pytest.raises(WorkflowError, match="у этой роли на сервере только чтение"):
+            with session_scope(engine) as session:
+                save_thresholds(session, {"objectivity.min_n": "12"})
+    finally:
+        engine.dispose()

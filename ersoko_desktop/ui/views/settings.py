@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import __version__
-from ...errors import InputError
+from ...errors import ErsokoError, InputError
 from ...paths import user_data_dir
 from ...services.thresholds import GROUPS, SPEC_BY_KEY, format_number, reset_thresholds, save_thresholds, threshold_rows
 from ..widgets import PageBase, hint_label
@@ -141,6 +141,9 @@ class Page(PageBase):
                     edit.setStyleSheet(ERROR_STYLE)
             self.status.setText("\n".join([exc.message] + [d.message for d in exc.diagnostics]))
             return
+        except ErsokoError as exc:  # e.g. a read-only server role
+            self.status.setText(str(exc))
+            return
         self.load_thresholds()
         self.status.setText("Пороги сохранены: " + "; ".join(changed) + "." if changed
                             else "Пороги не изменились.")
@@ -151,8 +154,12 @@ class Page(PageBase):
                 self, "Сбросить пороги", "Вернуть все пороги признаков и ШНОР к значениям по умолчанию?"
         ) != QMessageBox.StandardButton.Yes:
             return
-        with self.ctx.session() as session:
-            changed = reset_thresholds(session)
+        try:
+            with self.ctx.session() as session:
+                changed = reset_thresholds(session)
+        except ErsokoError as exc:
+            self.status.setText(str(exc))
+            return
         self.load_thresholds()
         self.status.setText(f"Восстановлены значения по умолчанию ({len(changed)} изменено)." if changed
                             else "Все пороги уже по умолчанию.")
