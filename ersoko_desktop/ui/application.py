@@ -131,9 +131,38 @@ def _open_for_run(db: str | None, demo: bool, self_test: bool) -> AppContext | N
             if self_test or not offer_restore(exc):
                 return None
         except ErsokoError as exc:
-            QMessageBox.critical(None, APP_NAME, str(exc))
-            return None
+            local = local_fallback(db, demo=demo, self_test=self_test)
+            if local is None or not ask_local_fallback(exc):
+                if local is None:
+                    QMessageBox.critical(None, APP_NAME, str(exc))
+                return None
+            db = local  # this session only: the saved server stays the choice for the next start
     return None
+
+
+def local_fallback(db: str | None, *, demo: bool = False, self_test: bool = False) -> str | None:
+    """The local database to offer when the server remembered from «Подключение к серверу» does not
+    answer: a school or office must still be able to work offline. None when the failing database was
+    given explicitly (``--db``, ``ERSOKO_DB``) or is not a server."""
+    from ..db.engine import ENV_VAR, remembered_db
+    from ..paths import default_db_path
+
+    if db or demo or self_test or os.environ.get(ENV_VAR):
+        return None
+    remembered = remembered_db()
+    if not remembered or "://" not in remembered:
+        return None
+    return str(default_db_path())
+
+
+def ask_local_fallback(exc: ErsokoError) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                      f"{exc}\n\nМожно работать с локальной базой на этом компьютере, пока сервер недоступен; "
+                      "при следующем запуске программа снова попробует подключиться к серверу.")
+    local = box.addButton("Открыть локальную базу", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Выход", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is local
 
 
 def run(*, db: str | None = None, demo: bool = False, self_test: bool = False, probe: bool = False) -> int:
