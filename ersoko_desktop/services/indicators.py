@@ -42,14 +42,13 @@ from ..domain.indicators.tasks import task_solve_sums
 from ..errors import InputError, NotFoundError
 from ..paths import forms_root
 from ..progress import Progress
+from ..reports.numbers import SUPPRESSED, is_suppressed
 from .results_browse import PROCEDURE_NAMES
 
 JSON_COLUMNS = ("org", "procedure", "subject", "grade", "year", "n", "success", "quality", "mean_mark", "sou",
                 "lowered", "confirmed", "raised")
 KEY_COLUMNS = ("org", "org_name", "level", "procedure", "procedure_id", "subject", "grade", "year", "class_letter")
 COUNT_OUTPUT = ("n1", "n2", "n3", "n4", "n5", "n_both")
-SUPPRESS_BELOW = 5
-SUPPRESSED = "—"
 COLUMN_TITLES = {
     "org": "Код", "org_name": "Организация", "level": "Уровень", "procedure": "Процедура", "procedure_id": "ID процедуры",
     "subject": "Предмет", "grade": "Класс (параллель)", "year": "Год", "class_letter": "Класс",
@@ -324,12 +323,13 @@ def compare_indicators(session: Session, *, org_code: str, year: int, key: str =
     return out.sort_values(["procedure", "subject", "grade"]).reset_index(drop=True)
 
 
-def suppress_small_cells(frame: pd.DataFrame, *, min_n: int = SUPPRESS_BELOW, n_column: str = "n",
+def suppress_small_cells(frame: pd.DataFrame, *, n_column: str = "n",
                          keep: tuple[str, ...] = KEY_COLUMNS) -> pd.DataFrame:
-    """For exported/public outputs (152-ФЗ): every value of a row with N < ``min_n`` becomes «—»,
-    except the identifying columns (and N itself). Never used on the local screen."""
+    """For exported/public outputs (152-ФЗ): every value of a row whose N is too small to publish
+    (:func:`reports.numbers.is_suppressed` — the one rule the PDF/XLSX reports use too) becomes
+    «—», except the identifying columns (and N itself). Never used on the local screen."""
     out = frame.astype(object).copy()
-    small = pd.to_numeric(frame[n_column], errors="coerce").fillna(0) < min_n
+    small = pd.to_numeric(frame[n_column], errors="coerce").map(is_suppressed).astype(bool)
     cols = [c for c in frame.columns if c not in keep and c != n_column]
     if small.any() and cols:
         out.loc[small, cols] = SUPPRESSED
