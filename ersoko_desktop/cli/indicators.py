@@ -48,6 +48,9 @@ def register(sub) -> None:
 
     obj = sub.add_parser("objectivity", help="признаки необъективности (S1–S5), список риска, ШНОР")
     _filters(obj)
+    obj.add_argument("--level", choices=("school", "municipality"), default="school",
+                     help="school — ОО в сравнении с муниципалитетом (по умолчанию); "
+                          "municipality — муниципалитеты в сравнении с регионом")
     obj.add_argument("--list", choices=("flags", "risk", "shnor"), default="flags",
                      help="flags — ОО × процедуры с признаками (по умолчанию); risk — список риска; shnor — ШНОР")
     for name, help_text in SIGN_OPTIONS.items():
@@ -110,10 +113,12 @@ def run_objectivity(args, ctx: CliContext) -> int:
     common = _common(args)
     with ctx.session() as session:
         if args.list == "shnor":
+            if args.level != "school":
+                raise InputError("Список ШНОР составляется только для ОО: уберите --level municipality.")
             items = [e.as_dict() for e in shnor_list(session, year=args.year, org_code=args.org)]
         else:
             params = objectivity_params(session, overrides)
-            flags = objectivity_flags(session, params=params, **common)
+            flags = objectivity_flags(session, params=params, level=args.level, **common)
             items = [f.as_dict() for f in (flags if args.list == "flags" else [])]
             if args.list == "risk":
                 items = [r.as_dict() for r in risk_list(flags)]

@@ -2,11 +2,13 @@
 
     params = objectivity_params(session, overrides={"min_n": 15})   # defaults ← settings ← overrides
     flags = objectivity_flags(session, year=2025, params=params)      # list[Flag], one per school × procedure
+    muni = objectivity_flags(session, year=2025, level="municipality")  # municipalities against the region
     [f.as_dict() for f in flags]                                     # GUIDE §7 JSON (+ evidence, names)
     risky = risk_list(flags)                                         # list[RiskSchool], schools on the risk list
     shnor = shnor_list(session, year=2025)                           # list[ShnorEntry] with ШФНСУ factors
 
-Signs are computed for schools against their municipality; S3 and the "same sign two years in a
+Signs are computed for schools against their municipality (``level="school"``, the default) and
+for municipalities against their region (``level="municipality"``); S3 and the "same sign two years in a
 row" rule look one year back, so the previous years are always read even when ``year`` is given
 (the output is then limited to ``year``). Thresholds: :class:`ObjectivityParams` /
 :class:`ShnorParams`; the database setting ``objectivity_params`` / ``shnor_params`` (JSON) can
@@ -24,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.models import FormSubmission, Organization
+from ..errors import InputError
 from ..domain.indicators.shnor import ShnorParams, shfnsu_factors, shnor_schools
 from ..domain.indicators.signs import SIGN_NAMES, SIGNS, ObjectivityParams, compute_signs, risk_marks
 from ..domain.indicators.tasks import level_gap, task_solve_sums
@@ -36,14 +39,17 @@ SHNOR_SETTING = "shnor_params"
 SCHOOL_CONTEXT_FORM = "school_context"
 
 __all__ = [
-    "Flag", "ObjectivityParams", "RiskSchool", "SIGNS", "SIGN_NAMES", "ShnorEntry", "ShnorParams",
+    "Flag", "ObjectivityParams", "RiskSchool", "SIGN_LEVELS", "SIGNS", "SIGN_NAMES", "ShnorEntry", "ShnorParams",
     "objectivity_flags", "objectivity_params", "risk_list", "save_objectivity_params", "shnor_list", "shnor_params",
 ]
 
 
+SIGN_LEVELS = ("school", "municipality")
+
+
 @dataclass(frozen=True)
 class Flag:
-    """One school × procedure with at least one sign."""
+    """One school (or municipality, ``level``) × procedure with at least one sign."""
 
     org: str
     org_name: str
@@ -58,6 +64,7 @@ class Flag:
     evidence: dict[str, str]  # sign → sentence in Russian
     risk: bool
     risk_reasons: tuple[str, ...] = ()
+    level: str = "school"
 
     @property
     def procedure_label(self) -> str:
@@ -68,7 +75,7 @@ class Flag:
         return {"org": self.org, "procedure": self.procedure, "subject": self.subject, "grade": self.grade,
                 "year": self.year, "signs": list(self.signs), "risk": self.risk, "org_name": self.org_name,
                 "municipality": self.municipality, "n": self.n, "evidence": dict(self.evidence),
-                "risk_reasons": list(self.risk_reasons)}
+                "risk_reasons": list(self.risk_reasons), "level": self.level}
 
 
 @dataclass(frozen=True)
@@ -129,9 +136,14 @@ def _setting_json(session: Session, key: str) -> dict:
 
 def objectivity_flags(session: Session, *, year: int | None = None, procedure_kind: str | None = None,
                       subject: str | None = None, grade: int | None = None, org_code: str | None = None,
-                      params: ObjectivityParams | None = None, progress: Progress | None = None) -> list[Flag]:
-    """Every school × procedure with a sign (limited to ``year``/``org_code`` if given), sorted by
-    year, municipality, school, procedure."""
+                      params: ObjectivityParams | None = None, level: str = "school",
+                      progress: Progress | None = None) -> list[Flag]:
+    """Every school × procedure (``level="municipality"``: municipality × procedure, compared with
+    the region) with a sign, limited to ``year``/``org_code`` if given, sorted by year,
+    municipality, org, procedure."""
+    if level not in SIGN_LEVELS:
+        raise InputError(f"Признаки необъективности считаются для уровней {', '.join(SIGN_LEVELS)}; "
+                         f"получено «{level}».")
     progress = progress or Progress.none()
     params = params or objectivity_params(session)
     progress.step(0.1, "Чтение результатов")
@@ -141,7 +153,7 @@ def objectivity_flags(session: Session, *, year: int | None = None, procedure_ki
         dataset.procedures = dataset.procedures.loc[keep]
         dataset.results = dataset.results[dataset.results["procedure_id"].isin(keep)]
     progress.step(0.4, "Расчёт признаков необъективности")
-    frame = signs_frame(dataset, params)
+    frame = signs_frame(dataset, params, level=level)
     if year is not None:
         frame = frame[frame["year"] == year]
     if org_code:
@@ -155,22 +167,26 @@ def objectivity_flags(session: Session, *, year: int | None = None, procedure_ki
             org=orgs.at[r.org_id, "code"], org_name=orgs.at[r.org_id, "name"], municipality=muni,
             procedure=r.kind, procedure_id=int(r.procedure_id), subject=r.subject, grade=int(r.grade),
             year=int(r.year), n=int(r.N), signs=tuple(s for s in SIGNS if getattr(r, s)), evidence=r.evidence,
-            risk=bool(r.risk), risk_reasons=tuple(r.risk_reasons),
+            risk=bool(r.risk), risk_reasons=tuple(r.risk_reasons), level=level,
         ))
     flags.sort(key=lambda f: (f.year, f.municipality or "", f.org, f.procedure, f.subject, f.grade))
     progress.step(1.0, "Готово")
     return flags
 
 
-def signs_frame(dataset, params: ObjectivityParams, *, tables=None, school_tasks=None) -> pd.DataFrame:
-    """The pure computation: signs + risk per school × procedure. ``tables`` (with school and
-    municipality levels) and ``school_tasks`` can be passed when already computed."""
+def signs_frame(dataset, params: ObjectivityParams, *, tables=None, school_tasks=None,
+                level: str = "school") -> pd.DataFrame:
+    """The pure computation: signs + risk per org × procedure at ``level`` (school against the
+    municipality, municipality against the region). ``tables`` (with ``level`` and its reference
+    level) and ``school_tasks`` (task sums at ``level``) can be passed when already computed."""
+    reference = {"school": "municipality", "municipality": "region"}[level]
     if tables is None:
-        tables = evaluate_dataset(dataset, load_catalog(), ("school", "municipality"))
+        tables = evaluate_dataset(dataset, load_catalog(), ("school", reference) if level == "school"
+                                  else ("school", "municipality", "region"))
     if school_tasks is None:
-        school_tasks = task_solve_sums(dataset, ("school",))["school"]
-    flags = compute_signs(tables.level("school"), tables.level("municipality"), level_gap(school_tasks),
-                          tables.thresholds, params)
+        school_tasks = task_solve_sums(dataset, (level,))[level]
+    flags = compute_signs(tables.level(level), tables.level(reference), level_gap(school_tasks),
+                          tables.thresholds, params, level=level)
     return risk_marks(flags, params)
 
 

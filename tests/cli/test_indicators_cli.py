@@ -60,6 +60,20 @@ def test_compute_csv_and_xlsx_suppress_small_groups(cli, small_db_path, tmp_path
     assert data["S1"][col] == 60.0 and data["S2"][col] == "—"
 
 
+def test_objectivity_for_municipalities_against_the_region(cli, small_db_path):
+    # Hand-computed in tests/services/test_indicators_service.py: M2 (one «4») vs region 40 % → S1, S5.
+    out = cli("objectivity", "--level", "municipality", "--year", "2025", "--min-n", "1", "--format", "json",
+              db=small_db_path)
+    assert out.returncode == 0, out.stderr
+    items = json.loads(out.stdout)
+    assert [{k: i[k] for k in ("org", "procedure", "subject", "grade", "year", "signs", "risk")} for i in items] == [
+        {"org": "M2", "procedure": "VPR", "subject": "Математика", "grade": 5, "year": 2025, "signs": ["S1", "S5"],
+         "risk": True}]
+    assert items[0]["evidence"]["S1"].startswith("качество знаний 100,0 % при 40,0 % по региону")
+    refused = cli("objectivity", "--level", "municipality", "--list", "shnor", "--format", "json", db=small_db_path)
+    assert refused.returncode == 2 and "ШНОР" in json.loads(refused.stdout)["error"]
+
+
 def test_xlsx_needs_out_and_unknown_org_is_exit_2(cli, small_db_path):
     out = cli("indicators", "compute", "--format", "xlsx", db=small_db_path)
     assert out.returncode == 2 and "--out" in out.stderr

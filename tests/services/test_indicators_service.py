@@ -165,6 +165,24 @@ def test_objectivity_params_from_settings_and_overrides(small_db):
     assert [f.org for f in objectivity_flags(small_db, year=2025)] == ["S1"]
 
 
+def test_municipalities_are_compared_with_the_region(small_db):
+    # 2025, region R: marks 5,5,4,3,2 (S1) + 3,3,3,3 (S2) + 4 (S3) → N 10, quality 4/10 = 40 %, «5» 2/10 = 20 %.
+    # M2 = S3 alone: one «4» → quality 100 % (+60 p.p.), «5» 0 %; tasks [0, 2]: basic task 1 0/1 = 0 %,
+    # advanced task 2 2/2 = 100 % → S5 (+100 p.p.). Two signs → risk list.
+    # M1 (N 9): quality 3/9 = 33.3 % (below the region), lowered 2/9, raised 1/9 → no sign.
+    flags = objectivity_flags(small_db, year=2025, params=ObjectivityParams(min_n=1), level="municipality")
+    assert [(f.org, f.level, f.signs, f.risk) for f in flags] == [("M2", "municipality", ("S1", "S5"), True)]
+    m2 = flags[0]
+    assert m2.n == 1
+    assert m2.evidence["S1"] == ("качество знаний 100,0 % при 40,0 % по региону (+60,0 п.п.); "
+                                 "доля «5» 0,0 % при 20,0 % по региону")
+    assert m2.evidence["S5"] == ("средняя решаемость заданий повышенного уровня 100,0 % выше, чем базового "
+                                 "0,0 % (+100,0 п.п.)")
+    assert m2.risk_reasons == ("2 признака в одной процедуре",)
+    with pytest.raises(InputError):
+        objectivity_flags(small_db, level="region")
+
+
 def test_shnor_with_school_context(session):
     # S2: «2» in 3 of 12 (25 %) in two procedures in 2024 and 2025; S1: all «4».
     orgs = fill(session, {})

@@ -205,3 +205,43 @@ def test_risk_two_signs_or_the_same_sign_two_years_running():
     assert by_proc.at[2, "risk_reasons"] == ["признак S2 два года подряд (2024 и 2025)"]
     assert by_proc.at[3, "risk"]
     assert "2 признака в одной процедуре" in by_proc.at[3, "risk_reasons"]
+
+
+def municipal_signs(b: Builder, muni: int = 2, year: int = 2025) -> dict[str, str]:
+    """Sign → evidence for a municipality compared with the region."""
+    frame = signs_frame(b.dataset(), DEFAULT, level="municipality")
+    hit = frame[(frame["org_id"] == muni) & (frame["year"] == year)]
+    return {sign: text for ev in hit["evidence"] for sign, text in ev.items()}
+
+
+def test_municipality_against_the_region_quality_gap_exactly_25():
+    # M1 (schools A, B): 16 «4» of 20 = 80 %; M2 (school D): 6 of 20 = 30 %; region 22/40 = 55 % → +25 p.p.
+    b = Builder()
+    b.procedure(1)
+    b.marks(1, 10, {4: 8, 3: 2}).marks(1, 11, {4: 8, 3: 2}).marks(1, 13, {4: 6, 3: 14})
+    ev = municipal_signs(b)
+    assert set(ev) == {"S1"}
+    assert ev["S1"] == ("качество знаний 80,0 % при 55,0 % по региону (+25,0 п.п.); "
+                        "доля «5» 0,0 % при 0,0 % по региону")
+    # The schools of M1 are each at 80 % against M1's 80 %: no school sign.
+    assert signs_of(b, 10) == set() and signs_of(b, 11) == set()
+
+
+def test_municipality_against_the_region_gap_below_25_is_not():
+    # M2 with 7 «4» of 20: region 23/40 = 57.5 % → M1's 80 % is +22.5 p.p.
+    b = Builder()
+    b.procedure(1)
+    b.marks(1, 10, {4: 8, 3: 2}).marks(1, 11, {4: 8, 3: 2}).marks(1, 13, {4: 7, 3: 13})
+    assert municipal_signs(b) == {}
+
+
+def test_municipality_mismatch_with_journal_sums_its_schools():
+    # A: 2 of 10 lowered (20 %), B: 4 of 10 lowered (40 %) → M1: 6 of 20 = 30 % → S2 for M1 (and for B).
+    b = Builder()
+    b.procedure(1)
+    b.add(1, 10, mark=3, journal=4, score=8, count=2).add(1, 10, mark=3, journal=3, score=8, count=8)
+    b.add(1, 11, mark=3, journal=4, score=8, count=4).add(1, 11, mark=3, journal=3, score=8, count=6)
+    b.marks(1, 13, {3: 10}, journal=3)
+    assert municipal_signs(b)["S2"] == ("понизили отметку по журналу 30,0 %, повысили 0,0 %, подтвердили 70,0 % "
+                                        "(участников с обеими отметками: 20)")
+    assert "S2" in signs_of(b, 11) and "S2" not in signs_of(b, 10)

@@ -68,19 +68,26 @@ def signed(value: float, digits: int = 1) -> str:
     return ("+" if value >= 0 else "−") + num(abs(value), digits)
 
 
-def compute_signs(school: pd.DataFrame, reference: pd.DataFrame, gaps: pd.DataFrame,
-                  thresholds: pd.DataFrame, params: ObjectivityParams) -> pd.DataFrame:
-    """Signs per school × procedure.
+# Whom a level is compared with (GUIDE §4: a school with its municipality, a municipality with
+# the region): the column of the evaluated frame naming the reference org, and how evidence says it.
+REFERENCES = {"school": ("municipality_id", "по муниципалитету"), "municipality": ("region_id", "по региону")}
 
-    ``school``: evaluated school frame with ``org_id``, ``procedure_id``, ``municipality_id``,
-    ``kind``, ``subject``, ``grade``, ``year``, the catalog indicators and the count columns.
-    ``reference``: evaluated municipality frame (``org_id`` = municipality id).
-    ``gaps``: :func:`tasks.level_gap` at school level. Returns the rows with ≥ 1 sign: keys,
+
+def compute_signs(school: pd.DataFrame, reference: pd.DataFrame, gaps: pd.DataFrame,
+                  thresholds: pd.DataFrame, params: ObjectivityParams, *, level: str = "school") -> pd.DataFrame:
+    """Signs per org × procedure at ``level`` (``school`` against its municipality, ``municipality``
+    against its region — :data:`REFERENCES`).
+
+    ``school``: evaluated frame of ``level`` with ``org_id``, ``procedure_id``, ``municipality_id``,
+    ``region_id``, ``kind``, ``subject``, ``grade``, ``year``, the catalog indicators and the count
+    columns. ``reference``: evaluated frame of the reference level (``org_id`` = its id).
+    ``gaps``: :func:`tasks.level_gap` at ``level``. Returns the rows with ≥ 1 sign: keys,
     ``S1``…``S5`` (bool), ``evidence`` (dict sign → sentence), ``n_signs``.
     """
     p = params
+    ref_column, ref_label = REFERENCES[level]
     ref = reference.set_index(["procedure_id", "org_id"])
-    key = pd.MultiIndex.from_arrays([school["procedure_id"], school["municipality_id"]])
+    key = pd.MultiIndex.from_arrays([school["procedure_id"], school[ref_column]])
 
     def ref_col(name: str) -> pd.Series:
         return pd.Series(ref[name].reindex(key).to_numpy(), index=school.index)
@@ -130,8 +137,8 @@ def compute_signs(school: pd.DataFrame, reference: pd.DataFrame, gaps: pd.DataFr
     df["n_signs"] = df[list(SIGNS)].sum(axis=1)
     flagged = df[df["n_signs"] > 0].copy()
     thresholds_by_proc = thresholds
-    flagged["evidence"] = [_evidence(row, thresholds_by_proc) for row in flagged.itertuples(index=False)]
-    keep = ["org_id", "procedure_id", "municipality_id", "kind", "subject", "grade", "year", "N",
+    flagged["evidence"] = [_evidence(row, thresholds_by_proc, ref_label) for row in flagged.itertuples(index=False)]
+    keep = ["org_id", "procedure_id", "municipality_id", "region_id", "kind", "subject", "grade", "year", "N",
             *SIGNS, "n_signs", "evidence"]
     return flagged[keep].reset_index(drop=True)
 
@@ -160,15 +167,15 @@ def _sharp_change(df: pd.DataFrame, p: ObjectivityParams) -> pd.DataFrame:
     return out
 
 
-def _evidence(row, thresholds: pd.DataFrame) -> dict[str, str]:
+def _evidence(row, thresholds: pd.DataFrame, ref_label: str) -> dict[str, str]:
     ev: dict[str, str] = {}
     if row.S1:
         parts = []
         if pd.notna(row.ref_quality):
-            parts.append(f"качество знаний {pct(row.quality)} при {pct(row.ref_quality)} по муниципалитету "
+            parts.append(f"качество знаний {pct(row.quality)} при {pct(row.ref_quality)} {ref_label} "
                          f"({signed(row.quality - row.ref_quality)} п.п.)")
         if pd.notna(row.ref_share5):
-            parts.append(f"доля «5» {pct(row.share5)} при {pct(row.ref_share5)} по муниципалитету")
+            parts.append(f"доля «5» {pct(row.share5)} при {pct(row.ref_share5)} {ref_label}")
         ev["S1"] = "; ".join(parts)
     if row.S2:
         ev["S2"] = (f"понизили отметку по журналу {pct(row.lowered)}, повысили {pct(row.raised)}, "
@@ -191,7 +198,7 @@ def _evidence(row, thresholds: pd.DataFrame) -> dict[str, str]:
         g_below, g_above = getattr(row, f"g_below{m}"), getattr(row, f"g_above{m}")
         r_below, r_above = getattr(row, f"r_below{m}"), getattr(row, f"r_above{m}")
         ev["S4"] = (f"у границы отметки «{m}» ({t} перв. балл.): баллы {t - 2}–{t - 1} у {pct(g_below * 100)} "
-                    f"участников при {pct(r_below * 100)} по муниципалитету, баллы {t}–{t + 1} — у "
+                    f"участников при {pct(r_below * 100)} {ref_label}, баллы {t}–{t + 1} — у "
                     f"{pct(g_above * 100)} при {pct(r_above * 100)}")
     if row.S5:
         ev["S5"] = (f"средняя решаемость заданий повышенного уровня {pct(row.advanced_rate)} выше, чем базового "
