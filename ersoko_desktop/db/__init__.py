@@ -6,6 +6,7 @@ import os
 
 from sqlalchemy import Engine
 
+from . import stats_cache  # noqa: F401  (registers the result_stats invalidation hook on every session)
 from .engine import make_engine, make_session_factory, resolve_db, session_scope, sqlite_path
 from .migrate import MigrationResult, current_revision, head_revision, upgrade
 

@@ -125,25 +125,23 @@ class ParticipantResult(Base):
     school: Mapped[Organization] = relationship()
 
 
-class IndicatorValue(Base):
-    """Cache of computed indicators, keyed by the catalog definition version."""
+class ResultStatsBlock(Base):
+    """Cache: the results of one school × procedure reduced to the statistics the indicator engine
+    needs (``domain.indicators.stats``). ``data`` NULL = stale: the results changed since (writers
+    call ``services.result_stats.invalidate``, which also bumps ``generation`` so a reader that
+    computed from older rows cannot store them). Derived data — safe to delete at any time."""
 
-    __tablename__ = "indicator_value"
-    __table_args__ = (
-        UniqueConstraint("key", "level", "org_id", "procedure_id", "class_letter", "definition_version"),
-    )
+    __tablename__ = "result_stats"
+    __table_args__ = (UniqueConstraint("procedure_id", "school_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(100))
-    level: Mapped[str] = mapped_column(String(20))  # class | school | municipality | region
-    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
-    procedure_id: Mapped[Optional[int]] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
-    class_letter: Mapped[Optional[str]] = mapped_column(String(20))
-    period: Mapped[Optional[str]] = mapped_column(String(20))
-    value: Mapped[Optional[float]] = mapped_column(Float)
-    n: Mapped[Optional[int]] = mapped_column(Integer)
-    definition_version: Mapped[str] = mapped_column(String(64))
-    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    rows: Mapped[Optional[int]] = mapped_column(Integer)  # results the statistics were computed from
+    classes: Mapped[Optional[str]] = mapped_column(Text)  # JSON list of class letters
+    data: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # float64 statistics, see stats.block_payload
+    computed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
 
 class FormDefinition(Base):

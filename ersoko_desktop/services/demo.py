@@ -29,6 +29,7 @@ from ..db.models import (
 from ..db.bulk import bulk_insert
 from ..progress import Progress
 from ..settings import set_own_organization
+from .result_stats import invalidate as invalidate_stats
 
 REGION = ("DEMO-R", "Демонстрационная область")
 MUNICIPALITIES = [("DEMO-M1", "Степной район"), ("DEMO-M2", "Город Приозёрск")]
@@ -119,6 +120,8 @@ def fill_demo(session: Session, *, progress: Progress | None = None) -> DemoSumm
                 step += 1
                 progress.step(step / total_steps * 0.9, "Демонстрационные результаты ВПР")
     bulk_insert(session, ParticipantResult.__table__, rows)
+    for pid in {r["procedure_id"] for r in rows}:
+        invalidate_stats(session, procedure_id=pid, school_ids={r["school_id"] for r in rows if r["procedure_id"] == pid})
     _demo_roadmap(session, munis[0])
     set_own_organization(session, munis[0].code)
     session.flush()

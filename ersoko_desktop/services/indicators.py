@@ -43,6 +43,7 @@ from ..errors import InputError, NotFoundError
 from ..paths import forms_root
 from ..progress import Progress
 from ..reports.numbers import SUPPRESSED, is_suppressed
+from .result_stats import load_stats
 from .results_browse import PROCEDURE_NAMES
 
 JSON_COLUMNS = ("org", "procedure", "subject", "grade", "year", "n", "success", "quality", "mean_mark", "sou",
@@ -74,7 +75,8 @@ def load_catalog() -> Catalog:
 def load_dataset(session: Session, *, year: int | None = None, years: tuple[int, ...] | None = None,
                  procedure_kind: str | None = None, subject: str | None = None, grade: int | None = None,
                  with_tasks: bool = False) -> Dataset:
-    """Read the results the engine needs into DataFrames (one SQL query, no ORM objects)."""
+    """Procedures, organizations and the statistics of their results (``with_tasks`` is kept for
+    callers; the statistics always hold the task sums). ``results`` is empty: nothing reads rows."""
     conditions, params = [], {}
     if year is not None:
         years = (year,)
@@ -96,37 +98,17 @@ def load_dataset(session: Session, *, year: int | None = None, years: tuple[int,
     procedures = pd.DataFrame(
         [(r[0], r[1], r[2], r[3], r[4], _json(r[5])) for r in proc_rows],
         columns=["id", "kind", "subject", "grade", "year", "spec"]).set_index("id")
-    columns = ["procedure_id", "school_id", "class_letter", "primary_score", "mark", "journal_mark"]
-    select_cols = "r.procedure_id, r.school_id, r.class_letter, r.primary_score, r.mark, r.journal_mark"
-    if with_tasks:
-        columns.append("task_scores")
-        # As text on both databases: psycopg would parse every JSON list into Python objects (on the
-        # regional server 5x slower than the tokenizer in domain.indicators.tasks, measured).
-        select_cols += ", CAST(r.task_scores AS TEXT)"
-    rows: list[tuple] = []
-    if len(procedures):
-        # The DBAPI cursor directly: a million rows through SQLAlchemy Row objects costs seconds.
-        # Only integer ids are inlined into the SQL.
-        ids = ", ".join(str(int(i)) for i in procedures.index)
-        cursor = session.connection().connection.cursor()
-        try:
-            cursor.execute(f"SELECT {select_cols} FROM participant_result r WHERE r.procedure_id IN ({ids})")
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    results = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    for col in ("primary_score", "mark", "journal_mark"):
-        results[col] = pd.to_numeric(results[col], errors="coerce").astype("float64")
-    results["class_letter"] = results["class_letter"].astype(object)
-    if with_tasks:
-        # JSON columns keep an absent list as the text 'null' (SQLite); no list = no task scores.
-        tasks = results["task_scores"]
-        results["task_scores"] = tasks.where(~tasks.isin(["null", "[]", ""]) & tasks.notna(), None)
+    # The engine works on statistics per school × procedure, cached in result_stats (computed once
+    # from the results, recomputed only after they change) — not on a million rows each time.
+    stats = load_stats(session, [int(i) for i in procedures.index])
+    columns = ["procedure_id", "school_id", "class_letter", "primary_score", "mark", "journal_mark", "task_scores"]
+    results = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("primary_score", "mark", "journal_mark") else object)
+                            for c in columns})
     org_rows = session.execute(select(Organization.id, Organization.code, Organization.name, Organization.kind,
                                       Organization.parent_id)).all()
     orgs = pd.DataFrame([tuple(r) for r in org_rows], columns=["id", "code", "name", "kind", "parent_id"]).set_index("id")
     orgs["parent_id"] = orgs["parent_id"].astype("float64")
-    return Dataset(results=results, procedures=procedures, orgs=orgs)
+    return Dataset(results=results, procedures=procedures, orgs=orgs, stats=stats)
 
 
 def _json(value: Any) -> Any:

@@ -149,9 +149,7 @@ def objectivity_flags(session: Session, *, year: int | None = None, procedure_ki
     progress.step(0.1, "Чтение результатов")
     dataset = load_dataset(session, procedure_kind=procedure_kind, subject=subject, grade=grade, with_tasks=True)
     if year is not None:
-        keep = dataset.procedures.index[dataset.procedures["year"] <= year]
-        dataset.procedures = dataset.procedures.loc[keep]
-        dataset.results = dataset.results[dataset.results["procedure_id"].isin(keep)]
+        dataset = dataset.restrict(dataset.procedures.index[dataset.procedures["year"] <= year])
     progress.step(0.4, "Расчёт признаков необъективности")
     frame = signs_frame(dataset, params, level=level)
     if year is not None:
@@ -217,9 +215,7 @@ def shnor_list(session: Session, *, year: int | None = None, org_code: str | Non
     if year is None:
         year = int(dataset.procedures["year"].max())
     span = tuple(range(year - params.years + 1, year + 1))
-    keep = dataset.procedures.index[dataset.procedures["year"].isin(span)]
-    dataset.procedures = dataset.procedures.loc[keep]
-    dataset.results = dataset.results[dataset.results["procedure_id"].isin(keep)]
+    dataset = dataset.restrict(dataset.procedures.index[dataset.procedures["year"].isin(span)])
     progress.step(0.4, "Расчёт показателей ОО")
     school = evaluate_dataset(dataset, load_catalog(), ("school",)).level("school")
     found = shnor_schools(school, params)

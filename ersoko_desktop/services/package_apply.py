@@ -42,6 +42,7 @@ from ..paths import evidence_dir
 from ..progress import Progress
 from . import audit
 from .package_payload import RESULT_COLUMNS, Payload
+from .result_stats import invalidate as invalidate_stats, refresh as refresh_stats
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class _Writer:
         base = {"procedure_id": proc.id, "school_id": school_id, "batch_id": batch.id}
         bulk_insert(self.session, ParticipantResult.__table__,
                     (base | dict(zip(RESULT_COLUMNS, row)) for row in group["rows"]))
+        invalidate_stats(self.session, procedure_id=proc.id, school_ids=[school_id])
 
     # -- evidence
     def _store_evidence(self, sha: str) -> str | None:
@@ -363,6 +365,7 @@ def apply_payload(session: Session, payload: Payload, *, org_ids: dict[str, int]
     writer = _Writer(session, payload, org_ids, label=label, package_sha=package_sha, package_id=package_id,
                      corrected_by=corrected_by, accept_incoming=accept_incoming)
     writer.results(progress)
+    refresh_stats(session)  # the indicator statistics of what arrived, computed once here (services.result_stats)
     writer.forms()
     writer.roadmaps()
     session.flush()

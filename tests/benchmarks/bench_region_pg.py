@@ -5,18 +5,25 @@ procedures), 5 000 000 results at ``--scale 1`` (fewer with ``--scale 0.1`` etc.
 procedures stay, pupils per school shrink). For each backend:
 
 1. load — results written with ``db.bulk.bulk_insert`` (COPY on PostgreSQL, executemany on
-   SQLite), in chunks, inside one transaction per chunk;
+   SQLite), in chunks, inside one transaction per chunk, and the touched blocks invalidated as
+   every writer does (``services.result_stats.invalidate``). The generated database is kept in
+   ``--cache-dir`` (a SQLite file, a ``pg_dump`` of the PostgreSQL one) and restored on the next
+   run, so generation is neither timed nor repeated (``--regenerate`` forces it);
 2. package import — with ``--packages``: one municipality (20 schools, its share of the rows)
    exports a real signed package that a fresh region database imports with
    ``services.packages.import_package``; ``package_region_extrapolated_s`` scales that one
    measured import to 50 municipalities (an extrapolation, labelled as such);
-3. read — ``services.indicators.load_dataset`` (what every indicator call does first);
-4. region indicators — ``compute_tables`` at every level (class, school, municipality, region);
-5. everything — indicators + per-task solve rates + objectivity signs S1–S5 + risk list + ШНОР
-   on the one loaded dataset;
+3. region indicators, cold — ``compute_tables`` at every level (class, school, municipality,
+   region) on an empty ``result_stats`` cache: every result is read once and reduced to
+   statistics per school × procedure, which are stored (what the first call after an import does);
+4. region indicators, warm — the same call again (the cache is read, no result row is);
+5. everything, warm — ``load_dataset`` + indicators at every level + per-task solve rates +
+   signs S1–S5 of schools and of municipalities + risk lists + ШНОР;
 6. in-SQL aggregation — the base counts (N, n1…n5, Σ score, lowered/confirmed/raised) per
    school × procedure × class computed by the database with GROUP BY, then rolled up in pandas:
    the alternative to pulling every row into pandas, measured in the same run.
+Every figure is wall time; ``*_cpu_s`` is the CPU time of this process (the database server's
+own CPU is not in it), and the load average is printed because the machine is shared.
 
 Run: ``python tests/benchmarks/bench_region_pg.py [--scale 0.1] [--backends postgresql,sqlite]
 [--pg-url URL] [--packages]``. Without ``--pg-url`` a private server is started like the tests do.
@@ -27,6 +34,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -132,6 +142,11 @@ def fill(engine, total: int, out: dict) -> None:
         with session_scope(engine) as s:
             written += bulk_insert(s, ParticipantResult.__table__, chunk)
         insert_s += time.perf_counter() - t1
+    from ersoko_desktop.services.result_stats import invalidate
+
+    with session_scope(engine) as s:
+        for pid, _n, _g in procs:  # as every writer of results does
+            invalidate(s, procedure_id=pid, school_ids=schools)
     out["generate_and_load_s"] = round(time.perf_counter() - t0, 2)
     out["load_s"] = round(insert_s, 2)
     out["rows"] = written
@@ -176,46 +191,120 @@ def sql_aggregate(session) -> int:
     return len(frame) + len(school) + len(muni) + len(region)
 
 
+@contextmanager
+def timed_cpu(store: dict, key: str):
+    t0, c0 = time.perf_counter(), time.process_time()
+    yield
+    store[key] = round(time.perf_counter() - t0, 2)
+    store[key.replace("_s", "_cpu_s")] = round(time.process_time() - c0, 2)
+
+
 def measure_reads(engine, out: dict) -> None:
     from ersoko_desktop.domain.indicators.shnor import shnor_schools
     from ersoko_desktop.domain.indicators.tasks import task_solve_sums
     from ersoko_desktop.services.indicators import compute_tables, evaluate_dataset, load_catalog, load_dataset
     from ersoko_desktop.services.objectivity import ShnorParams, ObjectivityParams, signs_frame
 
+    load_catalog()
+    with session_scope(engine) as session:  # cold: as right after the imports
+        session.execute(text("UPDATE result_stats SET data = NULL, classes = NULL, rows = NULL"))
+    out["load_average"] = [round(v, 2) for v in os.getloadavg()]
+    with session_scope(engine) as session, timed_cpu(out, "region_indicators_cold_s"):
+        tables = compute_tables(session)
+    with session_scope(engine) as session, timed_cpu(out, "region_indicators_warm_s"):
+        tables = compute_tables(session)
+    out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
+    with session_scope(engine) as session, timed_cpu(out, "everything_warm_s"):
+        dataset = load_dataset(session, with_tasks=True)
+        tables = evaluate_dataset(dataset, load_catalog())
+        tasks = task_solve_sums(dataset)
+        flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
+        muni_flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["municipality"],
+                                 level="municipality")
+        shnor = shnor_schools(tables.level("school"), ShnorParams())
+    out["flags"] = len(flags)
+    out["risk"] = int(flags["risk"].sum()) if len(flags) else 0
+    out["municipal_flags"] = len(muni_flags)
+    out["shnor"] = len(shnor)
     session = make_session_factory(engine)()
     try:
-        load_catalog()
-        with timed(out, "region_indicators_s"):  # the service call: read + every level
-            tables = compute_tables(session)
-        out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
-        with timed(out, "read_with_tasks_s"):
-            dataset = load_dataset(session, with_tasks=True)
-        with timed(out, "engine_all_s"):
-            tables = evaluate_dataset(dataset, load_catalog())
-            tasks = task_solve_sums(dataset)
-            flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
-            shnor = shnor_schools(tables.level("school"), ShnorParams())
-        out["everything_s"] = round(out["read_with_tasks_s"] + out["engine_all_s"], 2)
-        out["flags"] = len(flags)
-        out["risk"] = int(flags["risk"].sum()) if len(flags) else 0
-        out["shnor"] = len(shnor)
-        with timed(out, "sql_aggregate_s"):
+        with timed_cpu(out, "sql_aggregate_s"):
             out["sql_aggregate_groups"] = sql_aggregate(session)
     finally:
         session.close()
 
 
-def measure_backend(name: str, url: str, total: int, package_url: str | None = None) -> dict:
+def measure_backend(name: str, url: str, total: int, package_url: str | None = None, *,
+                    restore=None, save=None) -> dict:
+    """``restore(url) -> bool`` loads a cached database into ``url``; ``save(url)`` caches it."""
     out: dict = {"backend": name}
+    if restore is None or not restore(url):
+        engine = open_database(url)
+        try:
+            fill(engine, total, out)
+        finally:
+            engine.dispose()
+        if save is not None:
+            save(url)
     engine = open_database(url)
     try:
-        fill(engine, total, out)
+        with engine.connect() as c:
+            out["rows"] = c.execute(text("SELECT COUNT(*) FROM participant_result")).scalar_one()
         measure_reads(engine, out)
     finally:
         engine.dispose()
     if package_url:
         measure_package_import(package_url, total, out)
     return out
+
+
+def sqlite_cache(cache_dir: Path, total: int, regenerate: bool):
+    from ersoko_desktop.db.migrate import head_revision
+
+    cached = cache_dir / f"region-{total}-{head_revision()}.sqlite"
+
+    def restore(url: str) -> bool:
+        if regenerate or not cached.exists():
+            return False
+        shutil.copyfile(cached, url)
+        return True
+
+    def save(url: str) -> None:
+        shutil.copyfile(url, cached)
+
+    return restore, save
+
+
+def pg_cache(server, cache_dir: Path, total: int, regenerate: bool):
+    """pg_dump/pg_restore of the generated database (custom format) in ``cache_dir``."""
+    from ersoko_desktop.db.migrate import head_revision
+    from tests.pg import SUPERUSER
+
+    cached = cache_dir / f"region-{total}-{head_revision()}.pgdump"
+    env = {**os.environ, "PGPASSWORD": server.password}
+    common = ["-h", "127.0.0.1", "-p", str(server.port), "-U", SUPERUSER]
+
+    def dbname(url: str) -> str:
+        return url.rsplit("/", 1)[1]
+
+    def restore(url: str) -> bool:
+        if regenerate or not cached.exists():
+            return False
+        subprocess.run([str(server.bindir / "pg_restore"), *common, "-d", dbname(url), "--no-owner", "-j", "2",
+                        str(cached)], env=env, check=True, capture_output=True, timeout=3600)
+        with server.admin_connect(dbname(url)) as conn:
+            conn.execute("VACUUM ANALYZE")
+        return True
+
+    def save(url: str) -> None:
+        tmp = cached.with_suffix(".tmp")
+        done = subprocess.run([str(server.bindir / "pg_dump"), *common, "-Fc", "-Z1", "-f", str(tmp), dbname(url)],
+                              env=env, capture_output=True, text=True, timeout=3600)
+        if done.returncode:
+            raise SystemExit(f"pg_dump: {done.stderr}")
+        tmp.replace(cached)
+
+    return restore, save
 
 
 def measure_package_import(region_url: str, total: int, out: dict) -> None:
@@ -275,8 +364,14 @@ def private_server() -> Iterator:
         server.stop()
 
 
-def run(scale: float, backends: list[str], pg_url: str | None, packages: bool = False) -> list[dict]:
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "ersoko-bench-cache"
+
+
+def run(scale: float, backends: list[str], pg_url: str | None, packages: bool = False,
+        cache_dir: Path | None = DEFAULT_CACHE, regenerate: bool = False) -> list[dict]:
     total = int(FULL_RESULTS * scale)
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for backend in backends:
         if backend == "postgresql":
@@ -285,12 +380,15 @@ def run(scale: float, backends: list[str], pg_url: str | None, packages: bool = 
             else:
                 with private_server() as server:
                     package_url = server.url(server.create_database(prefix="pkg")) if packages else None
+                    restore, save = pg_cache(server, cache_dir, total, regenerate) if cache_dir else (None, None)
                     results.append(measure_backend(backend, server.url(server.create_database(prefix="bench")),
-                                                   total, package_url))
+                                                   total, package_url, restore=restore, save=save))
         else:
             folder = Path(tempfile.mkdtemp(prefix="bench-region-"))
+            restore, save = sqlite_cache(cache_dir, total, regenerate) if cache_dir else (None, None)
             results.append(measure_backend(backend, str(folder / "region.sqlite"), total,
-                                           str(folder / "packages.sqlite") if packages else None))
+                                           str(folder / "packages.sqlite") if packages else None,
+                                           restore=restore, save=save))
     return results
 
 
@@ -309,8 +407,11 @@ def main(argv=None) -> int:
     ap.add_argument("--packages", action="store_true",
                     help="также импорт настоящего пакета одного муниципалитета (20 школ) и экстраполяция на регион")
     ap.add_argument("--json", type=Path, help="записать результаты в файл")
+    ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
+                    help="где хранить сгенерированные базы между запусками")
+    ap.add_argument("--regenerate", action="store_true", help="сгенерировать базы заново")
     args = ap.parse_args(argv)
-    results = run(args.scale, args.backends.split(","), args.pg_url, args.packages)
+    results = run(args.scale, args.backends.split(","), args.pg_url, args.packages, args.cache_dir, args.regenerate)
     print(f"Регион: {MUNICIPALITIES} муниципалитетов, {SCHOOLS} школ, {len(YEARS)} года, масштаб {args.scale}")
     print_side_by_side(results)
     if args.json:
@@ -320,7 +421,7 @@ def main(argv=None) -> int:
 
 @pytest.mark.benchmark
 def test_benchmark_region_small():
-    results = run(0.02, ["postgresql", "sqlite"], None, packages=True)
+    results = run(0.02, ["postgresql", "sqlite"], None, packages=True, cache_dir=None)
     print_side_by_side(results)
     assert results[0]["rows"] == results[1]["rows"] > 0
     assert results[0]["indicator_rows"] == results[1]["indicator_rows"]

@@ -46,7 +46,7 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(db_url):
     engine = make_engine(db_url)
     upgrade(engine)
     tables = set(inspect(engine).get_table_names())
-    expected = {"organization", "academic_year", "procedure", "participant_result", "indicator_value",
+    expected = {"organization", "academic_year", "procedure", "participant_result", "result_stats",
                 "form_definition", "form_submission", "roadmap", "roadmap_section", "roadmap_task",
                 "task_occurrence", "evidence", "signing_key", "trusted_key", "package_log", "audit_event"}
     assert expected <= tables

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .stats import ResultStats
 
 MARKS = (1, 2, 3, 4, 5)
 THRESHOLD_MARKS = (3, 4, 5)
@@ -27,17 +31,24 @@ class Dataset:
     results: pd.DataFrame
     procedures: pd.DataFrame
     orgs: pd.DataFrame
+    stats: "ResultStats | None" = None  # sufficient statistics; computed from ``results`` when None
 
-    def finest_groups(self) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Group number of every result row for procedure × school × class, and each group's key
-        values — computed once per results frame (the indicators and the task rates share it)."""
-        cached = self.__dict__.get("_finest")
-        if cached is None or cached[0] is not self.results:
-            res = self.results
-            cached = (res, group_ids(res["procedure_id"].to_numpy(), res["school_id"].to_numpy(),
-                                     res["class_letter"].to_numpy(dtype=object)))
-            self.__dict__["_finest"] = cached
-        return cached[1]
+    def result_stats(self) -> "ResultStats":
+        """The statistics the engine works on (:mod:`.stats`): given, or reduced from the rows once."""
+        if self.stats is None:
+            from .stats import compute_stats
+
+            self.stats = compute_stats(self.results)
+        return self.stats
+
+    def restrict(self, procedure_ids) -> "Dataset":
+        """The same data limited to ``procedure_ids`` (results, statistics and procedures)."""
+        keep = [p for p in self.procedures.index if p in set(procedure_ids)]
+        results = self.results
+        if results is not None and len(results):
+            results = results[results["procedure_id"].isin(keep)]
+        stats = self.stats.for_procedures(keep) if self.stats is not None else None
+        return Dataset(results=results, procedures=self.procedures.loc[keep], orgs=self.orgs, stats=stats)
 
     def school_parents(self) -> pd.DataFrame:
         """For every organization id: its municipality id and region id (NaN where there is none)."""
@@ -96,11 +107,14 @@ def procedure_thresholds(dataset: Dataset) -> pd.DataFrame:
             for m in THRESHOLD_MARKS:
                 out.at[pid, f"t{m}"] = float(thresholds[str(m)])
             source[pid] = "spec"
-    res = dataset.results
     missing = source[source == "data"].index
-    if len(missing) and len(res):
-        sub = res[res["procedure_id"].isin(missing) & res["mark"].isin(THRESHOLD_MARKS) & res["primary_score"].notna()]
-        lowest = sub.groupby(["procedure_id", "mark"])["primary_score"].min().unstack()
+    stats = dataset.result_stats()
+    hist = stats.scores
+    if len(missing) and len(hist):
+        pid = stats.classes["procedure_id"].to_numpy()[hist["row"].to_numpy()]
+        sub = hist.assign(procedure_id=pid)
+        sub = sub[sub["procedure_id"].isin(missing) & sub["mark"].isin(THRESHOLD_MARKS) & (sub["count"] > 0)]
+        lowest = sub.groupby(["procedure_id", "mark"])["score"].min().unstack()
         for m in THRESHOLD_MARKS:
             if float(m) in lowest.columns:
                 col = lowest[float(m)]

@@ -1,8 +1,9 @@
-"""The generic vectorised evaluator: one pass over the results, then additive roll-ups.
+"""The generic vectorised evaluator: additive roll-ups of the result statistics.
 
-Every aggregate of :data:`catalog.AGGREGATES` is a count or a sum, so the results are grouped
-once at the finest level (procedure × school × class) and the coarser levels (school,
-municipality, region) are sums of that small frame — no per-school Python loop anywhere.
+Every aggregate of :data:`catalog.AGGREGATES` is a count or a sum, so the results are reduced
+once to statistics at the finest level (procedure × school × class, :mod:`.stats` — cached per
+school × procedure in the database) and the coarser levels (school, municipality, region) are
+sums of that small frame — no per-school Python loop anywhere.
 The catalog formulas are then evaluated column-wise on the aggregate frame.
 
 Besides the catalog aggregates, the frames carry the boundary bands the objectivity sign S4
@@ -19,6 +20,7 @@ import pandas as pd
 
 from .catalog import LEVELS, Catalog
 from .dataset import MARKS, THRESHOLD_MARKS, Dataset, procedure_max_score, procedure_thresholds
+from .stats import ResultStats
 
 COUNT_COLUMNS = (
     ["N"] + [f"n{k}" for k in MARKS]
@@ -36,51 +38,34 @@ class Aggregates:
     max_score: pd.Series
 
 
-def row_counts(dataset: Dataset, thresholds: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per-result 0/1 indicator arrays (and the score) whose group sums are the aggregates."""
-    res = dataset.results
-    mark = res["mark"].to_numpy(dtype="float64", na_value=np.nan)
-    journal = res["journal_mark"].to_numpy(dtype="float64", na_value=np.nan)
-    score = res["primary_score"].to_numpy(dtype="float64", na_value=np.nan)
-    has_mark = ~np.isnan(mark)
-    has_score = ~np.isnan(score)
-    both = has_mark & ~np.isnan(journal)
-    cols: dict[str, np.ndarray] = {"N": has_mark}
-    for k in MARKS:
-        cols[f"n{k}"] = mark == k
-    cols["score_n"] = has_score
-    cols["score_sum"] = np.where(has_score, score, 0.0)
-    cols["n_both"] = both
-    cols["n_lowered"] = both & (mark < journal)
-    cols["n_confirmed"] = both & (mark == journal)
-    cols["n_raised"] = both & (mark > journal)
-    pid = res["procedure_id"].to_numpy()
+def band_counts(stats: ResultStats, thresholds: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per class of ``stats``: participants with scores t−2..t−1 (``below{m}``) and t..t+1
+    (``above{m}``) around the threshold t of each mark m — from the score histogram."""
+    hist = stats.scores
+    n = len(stats.classes)
+    rows = hist["row"].to_numpy()
+    score = hist["score"].to_numpy(dtype="float64")
+    count = hist["count"].to_numpy(dtype="float64")
+    pid = stats.classes["procedure_id"].to_numpy()[rows]
+    out = {}
     for m in THRESHOLD_MARKS:
         t = pd.Series(thresholds[f"t{m}"]).reindex(pid).to_numpy(dtype="float64", na_value=np.nan)
-        cols[f"below{m}"] = has_score & (score >= t - 2) & (score <= t - 1)
-        cols[f"above{m}"] = has_score & (score >= t) & (score <= t + 1)
-    return cols
-
-
-def group_sums(group: np.ndarray, n_groups: int, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Σ of every column per group: one ``bincount`` pass per column."""
-    out = {}
-    for name, col in columns.items():
-        sums = np.bincount(group, weights=col.astype("float64", copy=False), minlength=n_groups)
-        out[name] = sums if name == "score_sum" else sums.astype(np.int64)
+        below = (score >= t - 2) & (score <= t - 1)
+        above = (score >= t) & (score <= t + 1)
+        out[f"below{m}"] = np.bincount(rows, weights=np.where(below, count, 0.0), minlength=n).astype(np.int64)
+        out[f"above{m}"] = np.bincount(rows, weights=np.where(above, count, 0.0), minlength=n).astype(np.int64)
     return out
 
 
 def aggregate(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> Aggregates:
-    """Group the results once (procedure × school × class), then roll up to the other levels."""
+    """The finest groups (procedure × school × class) come from the statistics; the other levels
+    are sums of them."""
+    stats = dataset.result_stats()
     thresholds = procedure_thresholds(dataset)
     max_score = procedure_max_score(dataset)
-    res = dataset.results
-    counts = row_counts(dataset, thresholds)
-    group, (pids, schools, letters) = dataset.finest_groups()
-    n_groups = len(pids)
-    finest = pd.DataFrame({"procedure_id": pids.astype(np.int64), "org_id": schools.astype(np.int64),
-                           "class_letter": letters, **group_sums(group, n_groups, counts)})
+    classes = stats.classes
+    finest = classes[["procedure_id", "org_id", "class_letter", *[c for c in COUNT_COLUMNS if c in classes.columns]]]
+    finest = finest.assign(**band_counts(stats, thresholds))
     out: dict[str, pd.DataFrame] = {}
     if "class" in levels:
         out["class"] = finest

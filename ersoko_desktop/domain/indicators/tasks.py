@@ -1,14 +1,12 @@
 """Per-task solve rates: mean(score_i / max_i) · 100 per group, maxima from the procedure spec.
 
-One loop over *procedures* (each has its own task list), never over schools: inside a
-procedure the scores are one matrix and the groups are summed with pandas. A ``None`` inside a
-participant's task list is a task not done (0 points); a participant without any task scores is
-left out. Procedures whose spec has no task maxima get no solve rates (we never guess a maximum).
+The points per task are summed per class once (:mod:`.stats`); here they are divided by the
+spec's maxima and rolled up — no loop over schools or rows. A ``None`` inside a participant's
+task list is a task not done (0 points); a participant without any task scores is left out.
+Procedures whose spec has no task maxima get no solve rates (we never guess a maximum).
 """
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
@@ -26,106 +24,41 @@ def task_level_kind(level: object) -> str | None:
     return None
 
 
-def _score_matrix(values, n_tasks: int) -> np.ndarray:
-    """Rows of task scores (lists or JSON texts) as a float matrix, ``None``/missing → 0."""
-    texts = values
-    mat = _parse_uniform(texts) if isinstance(texts[0], str) else None
-    if mat is None:
-        lists = json.loads("[" + ",".join(texts) + "]") if isinstance(texts[0], str) else list(texts)
-        try:
-            mat = np.array(lists, dtype="float64")
-            if mat.ndim != 2:
-                raise ValueError
-        except (ValueError, TypeError):
-            mat = np.zeros((len(lists), n_tasks))
-            for i, row in enumerate(lists):  # ragged input only: rare, malformed files
-                row = [v for v in (row or [])[:n_tasks]]
-                mat[i, : len(row)] = [np.nan if v is None else float(v) for v in row]
-    if mat.shape[1] < n_tasks:
-        mat = np.hstack([mat, np.zeros((mat.shape[0], n_tasks - mat.shape[1]))])
-    return np.nan_to_num(mat[:, :n_tasks], nan=0.0)
-
-
-_DIGIT0, _DIGIT9, _N = ord("0"), ord("9"), ord("n")
-
-
-def _parse_uniform(texts) -> np.ndarray | None:
-    """Fast path for JSON lists of non-negative integers/nulls of one length: a vectorised byte
-    tokenizer (json.loads of a million lists costs seconds). None → use the general JSON path."""
-    joined = ",".join(texts)
-    if any(ch in joined for ch in ".-eE+") or not joined.isascii():
-        return None  # fractions, signs or stray text: the general path
-    data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    digit = (data >= _DIGIT0) & (data <= _DIGIT9)
-    token_start = digit.copy()
-    token_start[1:] &= ~digit[:-1]
-    token_start |= data == _N
-    starts = np.flatnonzero(token_start)
-    if len(starts) % len(texts):
-        return None
-    width = len(starts) // len(texts)
-    # Every list must hold exactly ``width`` items: count the tokens between consecutive '['.
-    opens = np.flatnonzero(data == ord("["))
-    if len(opens) != len(texts):
-        return None
-    per_row = np.diff(np.append(np.searchsorted(starts, opens), len(starts)))
-    if (per_row != width).any():
-        return None
-    first = data[starts]
-    values = (first - _DIGIT0).astype("float64")
-    values[first == _N] = np.nan
-    if (digit[1:] & digit[:-1]).any():
-        # Multi-digit numbers (rare: maxima above 9): add the following digits of each run.
-        run = np.flatnonzero(first != _N)
-        pos = starts[run] + 1
-        alive = pos < len(data)
-        while alive.any():
-            alive[alive] = digit[pos[alive]]
-            values[run[alive]] = values[run[alive]] * 10 + (data[pos[alive]] - _DIGIT0)
-            pos = pos + 1
-            alive &= pos < len(data)
-    return values.reshape(len(texts), width)
-
-
 def task_solve_sums(dataset: Dataset, levels: tuple[str, ...] = LEVELS) -> dict[str, pd.DataFrame]:
     """Long frames per level: procedure_id, org_id, class_letter, ratio_sum (Σ score/max), task_no,
     task_id, task_level, max, n (participants with task scores) and solve_rate (%).
 
-    The per-procedure loop only parses scores into one ratio matrix (padded to the longest task
-    list); the grouping is a single pass over all rows, then additive roll-ups as in the engine."""
-    res = dataset.results
-    if "task_scores" not in res.columns or res.empty:
+    The task sums per class come from the statistics (:mod:`.stats`); the spec's maxima turn
+    them into Σ score/max, then additive roll-ups as in the engine."""
+    stats = dataset.result_stats()
+    if not len(stats.classes) or not stats.tasks.shape[1]:
         return {lv: _empty() for lv in levels}
     specs: dict[int, list[dict]] = {}
     for pid, spec in dataset.procedures["spec"].items():
         tasks = spec.get("tasks") if isinstance(spec, dict) else None
         if tasks and all(isinstance(t, dict) and t.get("max") for t in tasks):
             specs[int(pid)] = tasks
-    mask = (res["task_scores"].notna() & res["procedure_id"].isin(list(specs))).to_numpy()
-    if not mask.any():
+    classes = stats.classes
+    keep = (classes["procedure_id"].isin(list(specs)) & (classes["task_n"] > 0)).to_numpy()
+    if not keep.any():
         return {lv: _empty() for lv in levels}
     width = max(len(t) for t in specs.values())
     cols = [f"t{i}" for i in range(width)]
-    all_groups, (pids, schools, letters) = dataset.finest_groups()
-    n_groups = len(pids)
-    sums = np.zeros((width, n_groups))
-    texts = res["task_scores"].to_numpy(dtype=object)
-    proc_of_row = res["procedure_id"].to_numpy()
-    selected = np.flatnonzero(mask)
-    codes, _ = pd.factorize(proc_of_row[selected])
-    # Few procedures: a stable sort of small integer codes is a radix sort (linear).
-    order = selected[np.argsort(codes.astype(np.int16 if len(_) < 30000 else np.int64), kind="stable")]
-    bounds = np.flatnonzero(np.diff(proc_of_row[order])) + 1
-    for idx in np.split(order, bounds):
-        tasks = specs[int(proc_of_row[idx[0]])]
-        matrix = _score_matrix(texts[idx], len(tasks)).T
-        group = all_groups[idx]
-        for i, task in enumerate(tasks):
-            sums[i] += np.bincount(group, weights=matrix[i] / float(task["max"]), minlength=n_groups)
-    by_class = pd.DataFrame({"procedure_id": pids.astype(np.int64), "org_id": schools.astype(np.int64),
-                             "class_letter": letters, "n": np.bincount(all_groups[mask], minlength=n_groups),
-                             **dict(zip(cols, sums))})
-    by_class = by_class[by_class["n"] > 0]
+    # 1 / max of task i of each class's procedure (0 past the end of its task list).
+    inv_max = np.zeros((len(specs), width))
+    row_of = {}
+    for k, (pid, tasks) in enumerate(specs.items()):
+        row_of[pid] = k
+        inv_max[k, : len(tasks)] = [1.0 / float(t["max"]) for t in tasks]
+    sel = classes[keep]
+    sums = stats.tasks[keep]
+    if sums.shape[1] < width:
+        sums = np.hstack([sums, np.zeros((sums.shape[0], width - sums.shape[1]))])
+    ratios = sums[:, :width] * inv_max[sel["procedure_id"].map(row_of).to_numpy()]
+    by_class = pd.DataFrame({"procedure_id": sel["procedure_id"].to_numpy(dtype=np.int64),
+                             "org_id": sel["org_id"].to_numpy(dtype=np.int64),
+                             "class_letter": sel["class_letter"].to_numpy(dtype=object),
+                             "n": sel["task_n"].to_numpy(dtype=np.int64), **dict(zip(cols, ratios.T))})
     grouped = {"class": by_class}
     school = by_class.drop(columns="class_letter").groupby(["procedure_id", "org_id"], sort=False).sum().reset_index()
     school["class_letter"] = None
