@@ -96,23 +96,22 @@ def _recompute(session: Session, blocks: dict[tuple[int, int], int | None]) -> t
     by_proc: dict[int, list[int]] = defaultdict(list)
     for pid, sid in blocks:
         by_proc[pid].append(sid)
-    frame = _read_results(session, by_proc)
-    stats = compute_stats(frame)
-    sizes = {}
-    if len(frame):
-        grouped = frame.groupby(["procedure_id", "school_id"]).size()
-        sizes = dict(zip(zip(grouped.index.get_level_values(0).tolist(), grouped.index.get_level_values(1).tolist()),
-                         grouped.tolist()))
-    counts = {key: int(sizes.get(key, 0)) for key in blocks}
-    built = block_payloads(stats)
+    parts, counts = [], {}
     empty = block_payloads_empty()
-    payloads = []
-    for key, generation in blocks.items():
-        letters, data = built.get(key, empty)
-        payloads.append({"p": key[0], "s": key[1], "g": generation, "rows": counts[key], "classes": letters,
-                         "data": data})
-    _store(session, payloads)
-    return stats, counts
+    for pid, schools in by_proc.items():  # one procedure at a time: memory bounded by its results
+        frame = _read_results(session, {pid: schools})
+        stats = compute_stats(frame)
+        sizes = frame["school_id"].value_counts().to_dict() if len(frame) else {}
+        built = block_payloads(stats)
+        payloads = []
+        for sid in schools:
+            counts[(pid, sid)] = int(sizes.get(sid, 0))
+            letters, data = built.get((pid, sid), empty)
+            payloads.append({"p": pid, "s": sid, "g": blocks[(pid, sid)], "rows": counts[(pid, sid)],
+                             "classes": letters, "data": data})
+        _store(session, payloads)
+        parts.append(stats)
+    return ResultStats.concat(parts), counts
 
 
 def block_payloads_empty() -> tuple[str, bytes]:
