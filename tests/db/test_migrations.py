@@ -128,3 +128,32 @@ def test_fresh_database_needs_no_backup_and_init_twice_is_noop(db_url, ersoko_ho
     engine.dispose()
     assert first.backup is None and first.before is None
     assert second.before == second.after == head_revision() and second.backup is None
+
+
+@pytest.mark.both_dbs
+def test_result_stats_migration_marks_existing_results_stale(db_url):
+    """Results stored before 0003: every school × procedure gets a stale cache row, and the first
+    computation fills it with the right numbers (two «4», one «2» → quality 66.7 %)."""
+    from ersoko_desktop.db import make_session_factory
+    from ersoko_desktop.services.indicators import compute_indicators
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    downgrade(engine, "0002_regional_server")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO organization (id, code, name, kind) VALUES (1, 'S', 'Школа', 'school')"))
+        c.execute(text("INSERT INTO procedure (id, kind, subject, grade, year) VALUES (1, 'VPR', 'Математика', 5, 2025)"))
+        for i, mark in enumerate((4, 4, 2)):
+            c.execute(text("INSERT INTO participant_result (procedure_id, school_id, participant_code, mark) "
+                           "VALUES (1, 1, :code, :mark)"), {"code": str(i), "mark": mark})
+    upgrade(engine)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT procedure_id, school_id, data FROM result_stats")).all() == [(1, 1, None)]
+    session = make_session_factory(engine)()
+    frame = compute_indicators(session, level="school")
+    assert (int(frame.iloc[0]["n"]), frame.iloc[0]["quality"]) == (3, 66.7)
+    session.commit()
+    session.close()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT rows FROM result_stats")).scalar_one() == 3
+    engine.dispose()

@@ -4,7 +4,8 @@ Revision ID: 0003_result_stats
 Revises: 0002_regional_server
 Create Date: 2026-11-23 20:30:00
 
-The cache starts empty: the first indicator computation fills it from the results.
+Existing results get a stale cache row per school × procedure (data NULL); the first indicator
+computation fills them from the results.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('result_stats', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_result_stats_school_id'), ['school_id'], unique=False)
+    op.execute("INSERT INTO result_stats (procedure_id, school_id, generation) "
+               "SELECT DISTINCT procedure_id, school_id, 1 FROM participant_result")
     with op.batch_alter_table('indicator_value', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_indicator_value_procedure_id'))
         batch_op.drop_index(batch_op.f('ix_indicator_value_org_id'))
