@@ -108,6 +108,7 @@ class _Writer:
         self.session, self.payload, self.org_ids = session, payload, org_ids
         self.label, self.package_sha, self.package_id = label, package_sha, package_id
         self.corrected_by, self.accept = corrected_by, accept_incoming
+        self.result_blocks: list[tuple[int, int]] = []  # procedure × school whose results were written
         self.stats = ApplyStats()
         self._stored: dict[str, str] = {}
 
@@ -193,6 +194,7 @@ class _Writer:
         bulk_insert(self.session, ParticipantResult.__table__,
                     (base | dict(zip(RESULT_COLUMNS, row)) for row in group["rows"]))
         invalidate_stats(self.session, procedure_id=proc.id, school_ids=[school_id])
+        self.result_blocks.append((proc.id, school_id))
 
     # -- evidence
     def _store_evidence(self, sha: str) -> str | None:
@@ -365,7 +367,8 @@ def apply_payload(session: Session, payload: Payload, *, org_ids: dict[str, int]
     writer = _Writer(session, payload, org_ids, label=label, package_sha=package_sha, package_id=package_id,
                      corrected_by=corrected_by, accept_incoming=accept_incoming)
     writer.results(progress)
-    refresh_stats(session)  # the indicator statistics of what arrived, computed once here (services.result_stats)
+    # The indicator statistics of what arrived, computed once here (services.result_stats).
+    refresh_stats(session, blocks=writer.result_blocks)
     writer.forms()
     writer.roadmaps()
     session.flush()

@@ -3,7 +3,7 @@
     invalidate(session, procedure_id=p, school_ids=[s1, s2])   # every writer of participant_result,
                                                               # in its own transaction
     stats = load_stats(session, procedure_ids)                  # fresh blocks read, stale ones recomputed
-    refresh(session)                                            # recompute every stale block now
+    refresh(session, blocks=[(p, s1)])                          # recompute stale blocks now
 
 Why: an indicator call over a region needs every result, and reading a million rows costs seconds
 on SQLite and tens of seconds for five million on the regional server; the statistics of a
@@ -60,18 +60,20 @@ def load_stats(session: Session, procedure_ids) -> ResultStats:
     return ResultStats.concat([stats_from_blocks(blocks), computed])
 
 
-def refresh(session: Session, procedure_ids=None) -> int:
-    """Recompute and store every stale block (of ``procedure_ids``, default all); returns how many."""
+def refresh(session: Session, blocks=None) -> int:
+    """Recompute and store the stale blocks among ``blocks`` ((procedure_id, school_id) pairs;
+    default every stale block); returns how many were stale."""
+    wanted = None if blocks is None else {(int(p), int(s)) for p, s in blocks}
+    if wanted is not None and not wanted:
+        return 0
     where = ""
-    if procedure_ids is not None:
-        ids = sorted({int(p) for p in procedure_ids})
-        if not ids:
-            return 0
-        where = " AND procedure_id IN (" + ", ".join(map(str, ids)) + ")"
+    if wanted is not None:
+        where = " AND procedure_id IN (" + ", ".join(str(p) for p in sorted({p for p, _ in wanted})) + ")"
     rows = session.execute(text("SELECT procedure_id, school_id, generation FROM result_stats WHERE data IS NULL"
                                 + where)).all()
-    _recompute(session, {(p, s): g for p, s, g in rows})
-    return len(rows)
+    stale = {(p, s): g for p, s, g in rows if wanted is None or (p, s) in wanted}
+    _recompute(session, stale)
+    return len(stale)
 
 
 def _cached_blocks(session: Session, ids: list[int]) -> list[tuple]:
