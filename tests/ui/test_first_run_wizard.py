@@ -122,6 +122,11 @@ def test_wizard_manual_school_key_later_same_folder(qtbot, new_db):
     page = wizard.org_page
     page.manual.setChecked(True)
     assert page.kind.text() == "школа"
+    page.code.setFocus()  # Tab goes through the fields in the order they are read
+    qtbot.keyClick(page.code, Qt.Key.Key_Tab)
+    assert wizard.focusWidget() is page.name
+    qtbot.keyClick(page.name, Qt.Key.Key_Tab)
+    assert wizard.focusWidget() is page.parent_org
     page.code.setText("080177")
     _next(qtbot, wizard)
     assert wizard.currentId() == 1 and "Наименование" in page.error.text()
