@@ -18,6 +18,19 @@ if not SEEDS_DIR.is_dir():  # pragma: no cover
 
 
 @pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """As in the program (ui/gc_guard.py): no automatic collection during a test, so a cycle holding a
+    widget of an earlier test is never collected on a worker thread (a segfault); collect here instead."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.enable()
+    if "PySide6" in sys.modules:
+        gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def ersoko_home(tmp_path_factory, monkeypatch) -> Path:
     """Every test gets its own user data dir, so keys/backups/settings never leak between tests."""
     home = tmp_path_factory.mktemp("home")

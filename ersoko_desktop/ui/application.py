@@ -170,6 +170,10 @@ def run(*, db: str | None = None, demo: bool = False, self_test: bool = False, p
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     setup_logging()
     app = ensure_app()
+    from .gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)
+    app.aboutToQuit.connect(collector.stop)
     reporter = crash.install(app, interactive=not self_test)
     from .main_window import MainWindow
 
