@@ -17,6 +17,17 @@ if not SEEDS_DIR.is_dir():  # pragma: no cover
     SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
+DEFAULT_MARKEXPR = "not slow and not benchmark"  # pyproject addopts
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (addopts) spreads the default suite over every core; a run that picks other markers
+    (``-m slow`` builds one frozen bundle, ``-m benchmark`` measures the machine) stays in one process."""
+    if config.option.markexpr != DEFAULT_MARKEXPR:
+        return 0
+    return None  # xdist's own count of the CPUs
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_main_thread():
     """As in the program (ui/gc_guard.py): no automatic collection during a test, so a cycle holding a
