@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy.engine import Engine
 
 from ersoko_desktop.db import open_database, session_scope
 from ersoko_desktop.db.models import Organization
@@ -127,3 +130,26 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
     return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+class Chain(NamedTuple):
+    """School S1 → municipality M1 (→ region R): real databases whose keys trust each other."""
+
+    school: Engine
+    muni: Engine
+    region: Engine | None = None
+
+
+def school_chain(tmp_path: Path, *, n: int, region: bool = False) -> Chain:
+    """S1 filled by ``fill_school(n=…)``; M1 trusts S1's key; with ``region``, R trusts both S1 and M1."""
+    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
+    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
+    with session_scope(school) as s:
+        fill_school(s, "S1", n=n)
+    exchange_keys(school, muni, tmp_path, "s1")
+    if not region:
+        return Chain(school, muni)
+    top = make_db(tmp_path / "r.sqlite", "R", key=True)
+    exchange_keys(school, top, tmp_path, "s1r")
+    exchange_keys(muni, top, tmp_path, "m1")
+    return Chain(school, muni, top)

@@ -6,15 +6,11 @@ import json
 
 from ersoko_desktop.db import session_scope
 
-from .helpers import exchange_keys, fill_school, make_db
+from .helpers import school_chain
 
 
 def test_cli_export_verify_import(cli, tmp_path):
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=4)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=4)
     school.dispose()
     muni.dispose()
     pkg = tmp_path / "S1.zip"
@@ -66,11 +62,7 @@ def test_cli_import_accept_incoming(cli, tmp_path):
     from ersoko_desktop.db.models import ImportBatch, ParticipantResult
     from ersoko_desktop.services.packages import export_package, import_package
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=3)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=3)
     for name in ("p1", "p2", "p3"):
         with session_scope(school) as s:
             export_package(s, out=tmp_path / f"{name}.zip")

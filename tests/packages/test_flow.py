@@ -21,7 +21,7 @@ from ersoko_desktop.services.packages import (
     verify_package,
 )
 
-from .helpers import exchange_keys, fill_school, make_db, pdf_text
+from .helpers import exchange_keys, fill_school, make_db, pdf_text, school_chain
 
 
 def _count(engine, model, *where):
@@ -150,11 +150,7 @@ def test_newer_local_edits_are_reported_not_overwritten(tmp_path):
 
     from ersoko_desktop.db.models import FormSubmission, ImportBatch
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=6)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=6)
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "p1.zip")
     with session_scope(muni) as s:
@@ -228,14 +224,7 @@ def test_municipality_cannot_alter_a_school_package_it_forwards(tmp_path):
 
     from . import hostile
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    region = make_db(tmp_path / "r.sqlite", "R", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=6)
-    exchange_keys(school, muni, tmp_path, "s1")
-    exchange_keys(school, region, tmp_path, "s1r")
-    exchange_keys(muni, region, tmp_path, "m1")
+    school, muni, region = school_chain(tmp_path, n=6, region=True)
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "s1.zip")
     with session_scope(muni) as s:
@@ -303,14 +292,7 @@ def test_municipal_corrections_travel_as_its_own_signed_data(tmp_path):
 
     from . import hostile
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    region = make_db(tmp_path / "r.sqlite", "R", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=6)
-    exchange_keys(school, muni, tmp_path, "s1")
-    exchange_keys(muni, region, tmp_path, "m1")
-    exchange_keys(school, region, tmp_path, "s1r")
+    school, muni, region = school_chain(tmp_path, n=6, region=True)
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "S1.zip", period="2024/25")
     with session_scope(muni) as s:
@@ -394,11 +376,7 @@ def test_a_damaged_copy_in_the_received_store_is_not_nested(tmp_path):
 
     from ersoko_desktop.services.package_apply import received_store
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=4)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=4)
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "S1.zip", period="2024/25")
     with session_scope(muni) as s:

@@ -94,13 +94,9 @@ def test_package_import_invalidates_and_warms_the_cache(tmp_path, db_backend):
     if db_backend != "sqlite":
         pytest.skip("the package flow between desktop databases is SQLite; the region server is covered by the benchmark")
     from ersoko_desktop.services.packages import export_package, import_package
-    from tests.packages.helpers import exchange_keys, fill_school, make_db
+    from tests.packages.helpers import school_chain
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=8)                        # marks 2, 3, 4, 5, 2, 3, 4, 5 → quality 50 %
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=8)                        # marks 2, 3, 4, 5, 2, 3, 4, 5 → quality 50 %
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "p1.zip")
     with session_scope(muni) as s:

@@ -90,12 +90,11 @@ def test_read_only_editor_for_a_submitted_form(qtbot, specs):
     assert not editor.inputs["rural"].isEnabled()
 
 
-def test_forms_page_lists_opens_and_saves(qtbot, demo_engine):
+def test_forms_page_lists_opens_and_saves(qtbot, demo_ctx):
     from ersoko_desktop.services import forms
-    from ersoko_desktop.ui.context import AppContext
     from ersoko_desktop.ui.views.forms import Page
 
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    ctx = demo_ctx
     page = Page(ctx)
     qtbot.addWidget(page)
     page.show()
@@ -128,7 +127,7 @@ def test_forms_page_lists_opens_and_saves(qtbot, demo_engine):
     assert view.values["students_total"] == 321
 
 
-def test_attach_button_stores_the_document_and_shows_its_name(qtbot, demo_engine, tmp_path, monkeypatch):
+def test_attach_button_stores_the_document_and_shows_its_name(qtbot, demo_ctx, tmp_path, monkeypatch):
     """«Прикрепить…» on an evidence field: the chosen file is stored by its SHA-256 and named in the editor."""
     import hashlib
 
@@ -137,10 +136,9 @@ def test_attach_button_stores_the_document_and_shows_its_name(qtbot, demo_engine
 
     from ersoko_desktop.db.models import Evidence
     from ersoko_desktop.settings import set_own_organization
-    from ersoko_desktop.ui.context import AppContext
     from ersoko_desktop.ui.views.forms import Page
 
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    ctx = demo_ctx
     with ctx.session() as s:
         set_own_organization(s, "DEMO-S04")  # a school editing its own draft
     document = tmp_path / "отчёт о самообследовании.pdf"

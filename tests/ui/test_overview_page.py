@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.main_window import PAGES, MainWindow
 
 
-def _window(qtbot, demo_engine):
-    window = MainWindow(AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True))
+def _window(qtbot, demo_ctx):
+    window = MainWindow(demo_ctx)
     qtbot.addWidget(window)
     window.show()
     return window
 
 
-def test_tiles_show_demo_numbers_and_flags_arrive(qtbot, demo_engine):
-    window = _window(qtbot, demo_engine)
+def test_tiles_show_demo_numbers_and_flags_arrive(qtbot, demo_ctx):
+    window = _window(qtbot, demo_ctx)
     page = window.page("overview")
     tiles = page.tiles
     # Forms the district (DEMO-M1) must decide on include the two submitted ВСОКО self-evaluations.
@@ -34,8 +33,8 @@ def test_tiles_show_demo_numbers_and_flags_arrive(qtbot, demo_engine):
         assert tile.toolTip().startswith("Открыть страницу «")
 
 
-def test_tile_click_and_enter_open_the_page(qtbot, demo_engine):
-    window = _window(qtbot, demo_engine)
+def test_tile_click_and_enter_open_the_page(qtbot, demo_ctx):
+    window = _window(qtbot, demo_ctx)
     page = window.page("overview")
     keys = [k for k, _t, _m in PAGES]
     qtbot.mouseClick(page.tiles["packages"], Qt.MouseButton.LeftButton)
@@ -51,10 +50,10 @@ def test_tile_click_and_enter_open_the_page(qtbot, demo_engine):
     assert window.nav.currentRow() == keys.index("roadmaps")
 
 
-def test_quitting_while_signs_compute_waits_for_the_worker(qtbot, demo_engine):
+def test_quitting_while_signs_compute_waits_for_the_worker(qtbot, demo_ctx):
     from PySide6.QtCore import QThreadPool
 
-    window = _window(qtbot, demo_engine)
+    window = _window(qtbot, demo_ctx)
     page = window.page("overview")
     page._flags_timer.stop()
     page._start_flags()

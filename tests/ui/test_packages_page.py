@@ -11,7 +11,7 @@ from ersoko_desktop.db.models import ParticipantResult
 from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.dialogs.packages import ExportChoice
 from ersoko_desktop.ui.views.packages import Page
-from tests.packages.helpers import exchange_keys, fill_school, make_db
+from tests.packages.helpers import make_db, school_chain
 
 
 @pytest.fixture
@@ -24,11 +24,7 @@ def quiet_boxes(monkeypatch):
 
 
 def test_export_then_verify_then_import(qtbot, tmp_path, quiet_boxes):
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=7)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=7)
 
     school_page = Page(AppContext(engine=school, db_label="s"))
     qtbot.addWidget(school_page)
@@ -104,11 +100,7 @@ def test_accept_incoming_is_an_explicit_choice_in_the_report(qtbot, tmp_path, qu
     from ersoko_desktop.db.models import AuditEvent, ImportBatch
     from ersoko_desktop.services.packages import export_package, import_package
 
-    school = make_db(tmp_path / "s.sqlite", "S1", key=True)
-    muni = make_db(tmp_path / "m.sqlite", "M1", key=True)
-    with session_scope(school) as s:
-        fill_school(s, "S1", n=4)
-    exchange_keys(school, muni, tmp_path, "s1")
+    school, muni, _ = school_chain(tmp_path, n=4)
     with session_scope(school) as s:
         export_package(s, out=tmp_path / "p1.zip")
     with session_scope(muni) as s:

@@ -14,11 +14,6 @@ from ersoko_desktop.ui.context import AppContext
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 
 
-@pytest.fixture
-def demo_ctx(demo_engine):
-    return AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
-
-
 def _page(qtbot, module, ctx):
     from importlib import import_module
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 from pypdf import PdfReader
 
-from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.dialogs.report_dialog import ReportDialog
 
 
-def test_dialog_generates_the_roadmap_report_in_the_worker(qtbot, demo_engine, tmp_path, monkeypatch):
+def test_dialog_generates_the_roadmap_report_in_the_worker(qtbot, demo_ctx, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "exec", lambda self: 0)  # the "report ready" box
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    ctx = demo_ctx
     dialog = ReportDialog(ctx, kind="roadmap")
     qtbot.addWidget(dialog)
     assert dialog.kind.currentData() == "roadmap"
@@ -31,10 +30,10 @@ def test_dialog_generates_the_roadmap_report_in_the_worker(qtbot, demo_engine, t
     assert "Отчёт об исполнении дорожной карты" in text
 
 
-def test_dialog_reports_a_service_error_without_writing(qtbot, demo_engine, tmp_path, monkeypatch):
+def test_dialog_reports_a_service_error_without_writing(qtbot, demo_ctx, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    ctx = demo_ctx
     dialog = ReportDialog(ctx, kind="roadmap")
     qtbot.addWidget(dialog)
     dialog.org.setCurrentIndex(dialog.org.findData("DEMO-S01"))
@@ -46,23 +45,23 @@ def test_dialog_reports_a_service_error_without_writing(qtbot, demo_engine, tmp_
     assert not out.exists() and dialog.make_button.isEnabled()
 
 
-def test_main_window_file_menu_has_reports(qtbot, demo_engine):
+def test_main_window_file_menu_has_reports(qtbot, demo_ctx):
     from ersoko_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True))
+    window = MainWindow(demo_ctx)
     qtbot.addWidget(window)
     file_menu = window.menuBar().actions()[0].menu()
     assert "Отчёты…" in [a.text() for a in file_menu.actions()]
 
 
-def test_pages_open_the_report_that_fits_them(qtbot, demo_engine):
+def test_pages_open_the_report_that_fits_them(qtbot, demo_ctx):
     """«Отчёт…» on Показатели opens the analysis report for the chosen year (municipal for the demo's
     municipality, the school analysis for a school's database); on Дорожные карты the execution report."""
     from ersoko_desktop.settings import set_own_organization
     from ersoko_desktop.ui.views.indicators import Page as IndicatorsPage
     from ersoko_desktop.ui.views.roadmaps import Page as RoadmapsPage
 
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+    ctx = demo_ctx
     indicators = IndicatorsPage(ctx)
     qtbot.addWidget(indicators)
     indicators.refresh()

@@ -16,13 +16,12 @@ import pytest
 from ersoko_desktop.services.demo import MISMATCH
 from ersoko_desktop.services.objectivity import objectivity_flags
 from ersoko_desktop.services.thresholds import SPEC_BY_KEY
-from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.views.settings import Page
 
 
 @pytest.fixture
-def page(qtbot, demo_engine):
-    ctx = AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
+def page(qtbot, demo_ctx):
+    ctx = demo_ctx
     widget = Page(ctx)
     qtbot.addWidget(widget)
     widget.show()

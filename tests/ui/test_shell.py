@@ -15,11 +15,6 @@ from ersoko_desktop.ui.context import AppContext
 from ersoko_desktop.ui.main_window import PAGES, MainWindow
 
 
-@pytest.fixture
-def demo_ctx(demo_engine):
-    return AppContext(engine=demo_engine, db_label="demo.sqlite", demo=True)
-
-
 def test_main_window_shows_every_page_and_the_demo_district(qtbot, demo_ctx):
     window = MainWindow(demo_ctx)
     qtbot.addWidget(window)
