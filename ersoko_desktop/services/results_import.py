@@ -50,7 +50,7 @@ from ..progress import Progress
 from ..tabular import RowSource, open_rows
 from . import audit
 from .procedure_specs import spec_for
-from .result_stats import invalidate as invalidate_stats
+from .result_stats import invalidate as invalidate_stats, refresh as refresh_stats
 
 CHUNK_ROWS = 20_000  # rows parsed and written per step: bounded memory, a cancel point each time
 _GENDERS = {"м": "М", "муж": "М", "мужской": "М", "m": "М", "ж": "Ж", "жен": "Ж", "женский": "Ж", "f": "Ж", "w": "Ж"}
@@ -733,9 +733,14 @@ def _write(session: Session, path: Path, report: ImportReport, procedure: Proced
                  "journal_mark": journal[k], "gender": gender[k], "batch_id": bid}
                 for k in range(len(part))]
         bulk_insert(session, table, rows)
-        progress.step(0.65 + 0.35 * min(1.0, (start + len(part)) / len(idx)),
+        progress.step(0.65 + 0.3 * min(1.0, (start + len(part)) / len(idx)),
                       f"Записано строк: {start + len(part):,}".replace(",", " "))
-    # The indicator statistics of these schools × procedure are stale now (services.result_stats).
-    invalidate_stats(session, procedure_id=pid, school_ids=[*np.unique(school_ids[idx]).tolist(), *plan.replace_ids])
+    # The indicator statistics of these schools × procedure are stale now — and computed again here,
+    # in the same transaction, as package import does (services.result_stats): the first indicators
+    # after an import read a warm cache instead of every result.
+    touched = [*np.unique(school_ids[idx]).tolist(), *plan.replace_ids]
+    invalidate_stats(session, procedure_id=pid, school_ids=touched)
+    progress.step(0.96, "Расчёт статистики для показателей")
+    refresh_stats(session, blocks=[(pid, sid) for sid in touched])
     session.flush()
 

@@ -6,6 +6,10 @@ Run as a script (``python tests/benchmarks/bench_results_import.py``) or with
 (a) the naive baseline: ``pandas.read_excel(engine="openpyxl")`` + ``DataFrame.to_sql``;
 (b) a floor: calamine rows → ``sqlite3.executemany`` into the same table, no validation;
 (c) our import (``services.results_import.import_results``), all checks on;
+(d) the first indicators right after (c) — every indicator at every level, solve rates, signs, ШНОР
+    (``bench_indicators.run_engine`` on ``load_dataset``) — as the import left the ``result_stats``
+    cache (it computes the statistics of what it wrote), and for scale the same with every block made
+    stale (what a reader would pay if the import did not);
 
 and prints the ratios and the peak RSS of each stage. The XLSX is generated once (streamed XML;
 openpyxl write-only would take far longer) into ``$ERSOKO_BENCH_CACHE`` (default: the temp dir) and reused.
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_indicators.run_engine
 
 ROWS = 1_000_000
 SCHOOLS = 300
@@ -286,6 +292,29 @@ def run_ours(path: Path, db: Path) -> tuple[float, int]:
     return elapsed, report.imported
 
 
+def run_first_indicators(db: Path, *, stale: bool) -> tuple[float, float]:
+    """(d) wall and CPU seconds of everything the region needs, read from ``db`` as the import left it
+    (``stale``: on a copy whose statistics are all marked stale)."""
+    from bench_indicators import run_engine
+
+    from ersoko_desktop.db import make_session_factory, open_database
+    from ersoko_desktop.services.indicators import load_dataset
+
+    if stale:
+        db = _copy_db(db, "stale.sqlite")
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE result_stats SET data = NULL, generation = generation + 1")
+    engine = open_database(str(db))
+    session = make_session_factory(engine)()
+    w0, c0 = time.perf_counter(), time.process_time()
+    run_engine(load_dataset(session, with_tasks=True))
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    session.rollback()
+    session.close()
+    engine.dispose()
+    return wall, cpu
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS)
@@ -298,8 +327,11 @@ def main(argv: list[str] | None = None) -> dict:
     template = _template_db(folder)
     results: dict[str, Stage] = {}
     results["floor"] = _measure(run_floor, path, _copy_db(template, "floor.sqlite"))
-    results["ours"] = _measure(run_ours, path, _copy_db(template, "ours.sqlite"))
+    ours_db = _copy_db(template, "ours.sqlite")
+    results["ours"] = _measure(run_ours, path, ours_db)
     print(f"(b) {results['floor'].wall:.1f} s, (c) {results['ours'].wall:.1f} s", file=sys.stderr, flush=True)
+    first = run_first_indicators(ours_db, stale=False)
+    first_stale = run_first_indicators(ours_db, stale=True)
     subset = None if args.full_baseline or args.rows <= SUBSET else SUBSET
     if not args.skip_naive:
         naive = _measure(run_naive, path, folder, subset)
@@ -324,7 +356,9 @@ def main(argv: list[str] | None = None) -> dict:
                "ours_over_floor": results["ours"].wall / results["floor"].wall,
                "ours_over_floor_cpu": results["ours"].cpu / results["floor"].cpu,
                "ours_peak_rss_mib": results["ours"].rss, "floor_peak_rss_mib": results["floor"].rss,
-               "naive_extrapolated": bool(subset)}
+               "naive_extrapolated": bool(subset),
+               "first_indicators_s": first[0], "first_indicators_cpu_s": first[1],
+               "first_indicators_stale_s": first_stale[0], "first_indicators_stale_cpu_s": first_stale[1]}
     line = "  "
     if "naive" in results:
         figures.update(naive_s=results["naive"].wall, naive_cpu_s=results["naive"].cpu,
@@ -335,6 +369,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(line + f"(c)/(b) = {figures['ours_over_floor']:.2f} по времени, {figures['ours_over_floor_cpu']:.2f} по ЦП "
           f"(цель ≤ 2); пик RSS (c) {figures['ours_peak_rss_mib']:.0f} МиБ (цель < 1536; пол читает лист "
           f"целиком: {figures['floor_peak_rss_mib']:.0f} МиБ)")
+    print(f"  (d) первые показатели после импорта (все уровни, признаки, ШНОР): {first[0]:.2f} с (ЦП {first[1]:.2f} с); "
+          f"если бы импорт не посчитал статистику: {first_stale[0]:.2f} с (ЦП {first_stale[1]:.2f} с)")
     return figures
 
 

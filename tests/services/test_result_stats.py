@@ -10,7 +10,7 @@ from ersoko_desktop.db import session_scope
 from ersoko_desktop.db.models import Organization, ParticipantResult, Procedure, ResultStatsBlock
 from ersoko_desktop.services.indicators import compute_indicators
 from ersoko_desktop.services.result_stats import invalidate
-from ersoko_desktop.services.results_import import ImportOptions, import_results
+from ersoko_desktop.services.results_import import ImportOptions, ResultsRejected, import_results
 
 from .results_files import MATH5_TITLE, SCHOOLS, SEVEN, TWELVE, add_registry, math5_header, math5_row, write_xlsx
 from .test_indicators_service import by_org, fill
@@ -73,21 +73,46 @@ def test_count_safety_net_catches_a_writer_that_forgot(session):
     assert blocks(session)["S1"][1:] == (2, True)
 
 
-def test_results_import_invalidates_the_replaced_school(session, tmp_path):
+def test_results_import_leaves_the_statistics_of_what_it_wrote_computed(session, tmp_path):
     add_registry(session)
-    s1 = SCHOOLS[0]
+    s1, s2 = SCHOOLS[0], SCHOOLS[1]
     first = write_xlsx(tmp_path / "v1.xlsx", [*MATH5_TITLE, math5_header(),
                                               math5_row(s1, "1", TWELVE, 12, 4, 4), math5_row(s1, "2", SEVEN, 7, 3, 3)])
     import_results(session, first, options=ImportOptions(year=2024))
-    assert quality(session, s1) == 50.0                  # «4», «3»
-    assert blocks(session)[s1][1:] == (2, True)
+    assert blocks(session)[s1][1:] == (2, True)          # computed by the import itself, before any reader
+    # The indicators are read from that cache: a raw change behind it (same row count) is not seen.
+    session.execute(text("UPDATE participant_result SET mark = 2"))
+    assert quality(session, s1) == 50.0                  # «4», «3» as imported
+    # put the marks back as imported
+    session.execute(text("UPDATE participant_result SET mark = 3 WHERE participant_code = '2'"))
+    session.execute(text("UPDATE participant_result SET mark = 4 WHERE participant_code = '1'"))
+    generation = blocks(session)[s1][0]
     corrected = write_xlsx(tmp_path / "v2.xlsx", [*MATH5_TITLE, math5_header(),
                                                   math5_row(s1, "1", TWELVE, 12, 4, 4),
                                                   math5_row(s1, "2", TWELVE, 12, 4, 4)])
     report = import_results(session, corrected, options=ImportOptions(year=2024))
     assert (report.replaced, report.unchanged) == (1, 1)  # participant 2 changed, participant 1 did not
-    assert blocks(session)[s1][2] is False
+    assert blocks(session)[s1] == (generation + 1, 2, True)  # invalidated and computed again
     assert quality(session, s1) == 100.0                 # «4», «4»
+    # A second school's rows added to the same procedure: its block computed, S1's left as it was.
+    added = write_xlsx(tmp_path / "v3.xlsx", [*MATH5_TITLE, math5_header(), math5_row(s2, "7", SEVEN, 7, 3, 3)])
+    import_results(session, added, options=ImportOptions(year=2024))
+    assert blocks(session)[s2][1:] == (1, True) and blocks(session)[s1] == (generation + 1, 2, True)
+    assert quality(session, s2) == 0.0                   # one «3»
+
+
+def test_dry_run_and_refused_import_leave_the_cache_alone(session, tmp_path):
+    add_registry(session)
+    s1 = SCHOOLS[0]
+    good = write_xlsx(tmp_path / "v1.xlsx", [*MATH5_TITLE, math5_header(), math5_row(s1, "1", TWELVE, 12, 4, 4)])
+    import_results(session, good, options=ImportOptions(year=2024, dry_run=True))
+    assert blocks(session) == {}
+    bad = write_xlsx(tmp_path / "v2.xlsx", [*MATH5_TITLE, math5_header(), math5_row(s1, "1", TWELVE, 12, 4, 4),
+                                            math5_row(s1, "2", TWELVE, 12, 9, 4)])  # no mark «9»
+    with pytest.raises(ResultsRejected):
+        import_results(session, bad, options=ImportOptions(year=2024))
+    session.rollback()
+    assert blocks(session) == {}
 
 
 def test_package_import_invalidates_and_warms_the_cache(tmp_path, db_backend):
