@@ -34,6 +34,7 @@ from ..domain.indicators.stats import ResultStats, block_payloads, compute_stats
 
 ROW_COLUMNS = ["school_id", "class_letter", "primary_score", "mark", "journal_mark", "task_scores"]
 IN_CHUNK = 500  # ids per IN (...) list
+BATCH_ROWS = 200_000  # results read at once when statistics are recomputed
 
 def load_stats(session: Session, procedure_ids) -> ResultStats:
     """Statistics of every result of ``procedure_ids``: cached blocks as stored, stale or missing
@@ -100,19 +101,23 @@ def _recompute(session: Session, blocks: dict[tuple[int, int], int | None]) -> t
         by_proc[pid].append(sid)
     parts, counts = [], {}
     empty = block_payloads_empty()
-    for pid, schools in by_proc.items():  # one procedure at a time: memory bounded by its results
-        frame = _read_results(session, {pid: schools})
-        stats = compute_stats(frame)
-        sizes = frame["school_id"].value_counts().to_dict() if len(frame) else {}
-        built = block_payloads(stats)
-        payloads = []
-        for sid in schools:
-            counts[(pid, sid)] = int(sizes.get(sid, 0))
-            letters, data = built.get((pid, sid), empty)
-            payloads.append({"p": pid, "s": sid, "g": blocks[(pid, sid)], "rows": counts[(pid, sid)],
-                             "classes": letters, "data": data})
-        _store(session, payloads)
-        parts.append(stats)
+    for pid, schools in by_proc.items():
+        # A batch of schools at a time: memory bounded by BATCH_ROWS results, not by the procedure
+        # (a million-row import computes its statistics inside its own transaction).
+        for batch, whole in _batches(session, pid, schools):
+            frame = _read_results(session, pid, batch, whole=whole)
+            stats = compute_stats(frame)
+            sizes = frame["school_id"].value_counts().to_dict() if len(frame) else {}
+            built = block_payloads(stats)
+            frame = None
+            payloads = []
+            for sid in batch:
+                counts[(pid, sid)] = int(sizes.get(sid, 0))
+                letters, data = built.get((pid, sid), empty)
+                payloads.append({"p": pid, "s": sid, "g": blocks[(pid, sid)], "rows": counts[(pid, sid)],
+                                 "classes": letters, "data": data})
+            _store(session, payloads)
+            parts.append(stats)
     return ResultStats.concat(parts), counts
 
 
@@ -121,30 +126,42 @@ def block_payloads_empty() -> tuple[str, bytes]:
     return "[]", np.array([0, 0, 0], dtype="<f8").tobytes()
 
 
-def _read_results(session: Session, by_proc: dict[int, list[int]]) -> pd.DataFrame:
-    """Result rows of the given procedure → schools (the DBAPI cursor: Row objects cost seconds)."""
+def _batches(session: Session, pid: int, schools: list[int]):
+    """(schools, whole) batches of ``schools`` of procedure ``pid`` with at most BATCH_ROWS results and
+    IN_CHUNK schools each; ``whole``: the batch is every school of the procedure (read without a list)."""
+    sizes = dict(session.execute(text(
+        f"SELECT school_id, COUNT(*) FROM participant_result WHERE procedure_id = {int(pid)} GROUP BY school_id")).all())
+    wanted = sorted(set(schools))
+    if sum(sizes.get(s, 0) for s in wanted) <= BATCH_ROWS and set(sizes) <= set(wanted):
+        yield wanted, True
+        return
+    batch: list[int] = []
+    rows = 0
+    for sid in wanted:
+        n = sizes.get(sid, 0)
+        if batch and (rows + n > BATCH_ROWS or len(batch) >= IN_CHUNK):
+            yield batch, False
+            batch, rows = [], 0
+        batch.append(sid)
+        rows += n
+    if batch:
+        yield batch, False
+
+
+def _read_results(session: Session, pid: int, schools: list[int], *, whole: bool) -> pd.DataFrame:
+    """Result rows of ``schools`` in procedure ``pid`` (the DBAPI cursor: Row objects cost seconds)."""
     columns = ["procedure_id", *ROW_COLUMNS]
     # As text on both databases: psycopg would build Python lists from JSON (5x slower than the
     # tokenizer of domain.indicators.stats on the regional server, measured).
     select_cols = ("procedure_id, school_id, class_letter, primary_score, mark, journal_mark, "
                    "CAST(task_scores AS TEXT)")
-    all_schools = dict(session.execute(text(
-        "SELECT procedure_id, COUNT(*) FROM result_stats WHERE procedure_id IN ("
-        + ", ".join(str(int(p)) for p in by_proc) + ") GROUP BY procedure_id")).all())
-    rows: list[tuple] = []
+    where = f"procedure_id = {int(pid)}"
+    if not whole:
+        where += f" AND school_id IN ({', '.join(str(int(s)) for s in schools)})"
     cursor = session.connection().connection.cursor()
     try:
-        for pid, schools in by_proc.items():
-            if len(schools) >= all_schools.get(pid, 0) or len(schools) > IN_CHUNK:
-                # (nearly) every school of the procedure: one pass, filtered below
-                cursor.execute(f"SELECT {select_cols} FROM participant_result WHERE procedure_id = {int(pid)}")
-                wanted = set(schools)
-                rows.extend(r for r in cursor.fetchall() if r[1] in wanted)
-            else:
-                ids = ", ".join(str(int(s)) for s in schools)
-                cursor.execute(f"SELECT {select_cols} FROM participant_result "
-                               f"WHERE procedure_id = {int(pid)} AND school_id IN ({ids})")
-                rows.extend(cursor.fetchall())
+        cursor.execute(f"SELECT {select_cols} FROM participant_result WHERE {where}")
+        rows = cursor.fetchall()
     finally:
         cursor.close()
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)

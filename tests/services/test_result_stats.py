@@ -137,3 +137,20 @@ def test_package_import_invalidates_and_warms_the_cache(tmp_path, db_backend):
         assert import_package(s, tmp_path / "p2.zip").status == "imported"
     with session_scope(muni) as s:
         assert quality(s, "S1") == 75.0
+
+
+def test_recomputed_in_batches_of_schools_gives_the_same_numbers(session, monkeypatch):
+    """Memory is bounded by reading a few schools at a time; the numbers must not depend on the cut."""
+    from ersoko_desktop.services import result_stats
+
+    monkeypatch.setattr(result_stats, "BATCH_ROWS", 4)   # S1 (5 rows) alone; S2 (4) alone; S3 (1)
+    monkeypatch.setattr(result_stats, "IN_CHUNK", 2)
+    fill(session, {("S1", 2025): [(5, 5), (4, 4), (3, 3), (2, 2), (4, 4)],   # quality 3/5 = 60 %
+                   ("S2", 2025): [(3, 3), (3, 3), (4, 4), (5, 5)],           # 2/4 = 50 %
+                   ("S3", 2025): [(2, 2)]})                                  # 0 %
+    df = compute_indicators(session, level="school")
+    assert [by_org(df, c)["quality"] for c in ("S1", "S2", "S3")] == [60.0, 50.0, 0.0]
+    assert [by_org(df, c)["n"] for c in ("S1", "S2", "S3")] == [5, 4, 1]
+    # M1 = S1 + S2: (3 + 2) / 9 = 55.6 %; every block stored
+    assert by_org(compute_indicators(session, level="municipality"), "M1")["quality"] == 55.6
+    assert {code: b[1:] for code, b in blocks(session).items()} == {"S1": (5, True), "S2": (4, True), "S3": (1, True)}

@@ -87,3 +87,39 @@ def test_level_switch_and_export_suppresses_small_groups(qtbot, page, tmp_path):
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     col = rows[0].index("Качество знаний, %")
     assert rows[1][col] == "—" and rows[2][col] != "—"
+
+
+def test_flags_tab_shows_municipalities_compared_with_the_region(qtbot, engine):
+    """A small region (hand-computed in tests/services/test_indicators_service.py::
+    test_municipalities_are_compared_with_the_region): with N ≥ 1, municipality M2 has S1 and S5 vs the
+    region and is on the risk list. Schools vs their municipality: S1 2025 (marks 5,5,4,3,2) quality 3/5 =
+    60 % vs M1 3/9 = 33.3 % (+26.7 ≥ 25 p.p.) → S1; lowered 2/5 = 40 % ≥ 30 % → S2. S3 (alone in M2, one
+    «4», advanced task solved, basic not) → S5."""
+    from ersoko_desktop.db import session_scope
+    from ersoko_desktop.services.thresholds import save_thresholds
+    from tests.services.test_indicators_service import fill
+
+    with session_scope(engine) as s:
+        fill(s, {("S1", 2025): [(5, 4), (5, 5), (4, 4), (3, 4), (2, 3), (None, None)],
+                 ("S2", 2025): [(3, 3)] * 4, ("S3", 2025): [(4, None)],
+                 ("S1", 2024): [(3, 3), (3, 3), (4, 4), (4, 4)]})
+        save_thresholds(s, {"objectivity.min_n": 1})
+    page = Page(AppContext(engine=engine, db_label="small.sqlite"))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    computed(qtbot, page)
+    flags = page.flags_table.model()
+    assert [(flags.index(r, 0).data(), flags.index(r, 3).data()) for r in range(flags.rowCount())] == [
+        ("S1", "S1, S2"), ("S3", "S5")]
+    assert "у муниципалитетов (в сравнении с регионом): 1" in page.status.text()
+    page.flag_level.setCurrentIndex(1)              # муниципалитеты — с регионом
+    flags = page.flags_table.model()
+    assert [(flags.index(r, 0).data(), flags.index(r, 3).data()) for r in range(flags.rowCount())] == [("M2", "S1, S5")]
+    assert "качество знаний 100,0 % при 40,0 % по региону" in flags.index(0, 4).data()
+    page.flags_table.selectRow(0)
+    text = page.evidence.toPlainText()
+    assert "Район 2 (M2)" in text and "Список риска: 2 признака в одной процедуре" in text
+    assert not page.roadmap_button.isEnabled()      # roadmap tasks are opened for schools
+    page.flag_level.setCurrentIndex(0)
+    assert page.flags_table.model().index(0, 0).data() == "S1"

@@ -39,6 +39,7 @@ TABLE_COLUMNS = ["org", "org_name", "subject", "grade", "year", "class_letter", 
                  "mean_mark", "sou", "mean_score", "lowered", "confirmed", "raised", "share2", "share3", "share4",
                  "share5"]
 CHARTS = [("marks", "Распределение отметок"), ("levels", "ОО — муниципалитет — регион"), ("years", "Динамика по годам")]
+FLAG_LEVELS = [("school", "школы — с муниципалитетом"), ("municipality", "муниципалитеты — с регионом")]
 FLAG_COLUMNS = ["org", "org_name", "procedure", "signs", "evidence", "risk"]
 FLAG_HEADERS = ["Код", "Организация", "Процедура", "Признаки", "Обоснование", "Список риска"]
 
@@ -48,7 +49,8 @@ class PageData:
     """What one computation returns to the page (built in the worker thread)."""
 
     tables: object          # services.indicators.IndicatorTables (every level, unrounded)
-    flags: list             # list[services.objectivity.Flag]
+    flags: list             # list[services.objectivity.Flag]: schools vs their municipality
+    municipal_flags: list   # list[services.objectivity.Flag]: municipalities vs the region
     shnor: list             # list[services.objectivity.ShnorEntry]
 
 
@@ -61,11 +63,13 @@ def compute_page_data(ctx, *, year, procedure_kind, subject, grade, progress=Non
         tables = compute_tables(session, procedure_kind=procedure_kind, subject=subject, grade=grade)
         if progress:
             progress.step(0.6, "Признаки необъективности")
-        flags = objectivity_flags(session, year=year, procedure_kind=procedure_kind, subject=subject, grade=grade)
+        where = {"year": year, "procedure_kind": procedure_kind, "subject": subject, "grade": grade}
+        flags = objectivity_flags(session, **where)
+        municipal = objectivity_flags(session, **where, level="municipality")
         if progress:
             progress.step(0.9, "ШНОР")
         shnor = shnor_list(session, year=year)
-    return PageData(tables=tables, flags=flags, shnor=shnor)
+    return PageData(tables=tables, flags=flags, municipal_flags=municipal, shnor=shnor)
 
 
 class Page(PageBase):
@@ -83,6 +87,7 @@ class Page(PageBase):
         self._build_flags_tab()
         self._build_shnor_tab()
         self.remember.combo("chart", self.chart_kind)
+        self.remember.combo("flag_level", self.flag_level)
         self.remember.tabs("tab", self.tabs)
         self.status = hint_label("")
         self.body.addWidget(self.status)
@@ -192,6 +197,19 @@ class Page(PageBase):
             "Признаки S1–S5 (высокие результаты, несоответствие отметкам по журналу, резкое изменение, "
             "пик у границы отметки, задания повышенного уровня решены лучше базовых). Строки из списка риска "
             "выделены цветом."))
+        choice = QHBoxLayout()
+        self.flag_level = QComboBox()
+        for key, title in FLAG_LEVELS:
+            self.flag_level.addItem(title, key)
+        self.flag_level.setToolTip("Чьи признаки показать: школы в сравнении со своим муниципалитетом или "
+                                   "муниципалитеты в сравнении с регионом")
+        caption = QLabel("Сравнение:")
+        caption.setBuddy(self.flag_level)
+        choice.addWidget(caption)
+        choice.addWidget(self.flag_level)
+        choice.addStretch(1)
+        layout.addLayout(choice)
+        self.flag_level.currentIndexChanged.connect(self._show_flags)
         self.flags_table = QTableView()
         self.flags_table.setWordWrap(True)
         self.flags_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -280,7 +298,8 @@ class Page(PageBase):
         self._show_shnor()
         risk = sum(1 for f in data.flags if f.risk)
         self.status.setText(f"Признаков необъективности: {len(data.flags)} (ОО × процедура), из них в списке риска: "
-                            f"{risk}; ШНОР: {len(data.shnor)}.")
+                            f"{risk}; у муниципалитетов (в сравнении с регионом): {len(data.municipal_flags)}; "
+                            f"ШНОР: {len(data.shnor)}.")
 
     def level_frame(self):
         """The rows of the chosen level and year, rounded for display."""
@@ -419,12 +438,21 @@ class Page(PageBase):
         return None if hit.empty else hit.iloc[0]
 
     # --- objectivity and ШНОР ----------------------------------------------------------------
+    @property
+    def shown_flags(self) -> list:
+        """The flags of the chosen comparison (schools or municipalities)."""
+        if self.data is None:
+            return []
+        return self.data.municipal_flags if self.flag_level.currentData() == "municipality" else self.data.flags
+
     def _show_flags(self) -> None:
         import pandas as pd
 
+        if self.data is None:
+            return
         rows = [{"org": f.org, "org_name": f.org_name, "procedure": f.procedure_label, "signs": ", ".join(f.signs),
                  "evidence": "\n".join(f"{s}: {t}" for s, t in f.evidence.items()), "risk": f.risk}
-                for f in self.data.flags]
+                for f in self.shown_flags]
         frame = pd.DataFrame(rows, columns=FLAG_COLUMNS)
         self.flags_table.setModel(DataFrameModel(frame, FLAG_HEADERS, self.flags_table, highlight_column="risk"))
         self.flags_table.resizeColumnsToContents()
@@ -432,12 +460,17 @@ class Page(PageBase):
         self.flags_table.resizeRowsToContents()
         self.flags_table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_evidence(cur.row()))
         self.evidence.clear()
+        if not rows:
+            self.evidence.setPlainText("Признаков не найдено" + (
+                " (муниципалитеты сравниваются с регионом; нужны результаты хотя бы двух муниципалитетов)."
+                if self.flag_level.currentData() == "municipality" else "."))
         self.roadmap_button.setEnabled(False)
 
     def _show_evidence(self, row: int) -> None:
-        if self.data is None or not 0 <= row < len(self.data.flags):
+        flags = self.shown_flags
+        if not 0 <= row < len(flags):
             return
-        f = self.data.flags[row]
+        f = flags[row]
         lines = [f"{f.org_name} ({f.org}) — {f.procedure_label}, участников: {f.n}"]
         from ...services.objectivity import SIGN_NAMES
 
@@ -445,7 +478,8 @@ class Page(PageBase):
         if f.risk:
             lines.append("Список риска: " + "; ".join(f.risk_reasons))
         self.evidence.setPlainText("\n".join(lines))
-        self.roadmap_button.setEnabled(True)
+        # a roadmap task is opened for a school; a municipality's signs are a matter for the region's plan
+        self.roadmap_button.setEnabled(f.level == "school")
 
     def _show_shnor(self) -> None:
         import pandas as pd
@@ -467,7 +501,7 @@ class Page(PageBase):
         index = self.flags_table.currentIndex()
         if factory is None or not index.isValid():
             return
-        flag = self.data.flags[index.row()]
+        flag = self.shown_flags[index.row()]
         tasks.run(self, _create_roadmap_task, title="Задача дорожной карты", ctx=self.ctx, flag=flag,
                   on_done=lambda _r: self.status.setText(f"Создана задача дорожной карты для {flag.org_name}."))
 
