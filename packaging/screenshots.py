@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"{key}.png"
         window.grab().save(str(path))
         print(f"{title}: {path}")
+        if key == "indicators":  # the signs tab too, a flagged school selected
+            page.tabs.setCurrentIndex(1)
+            page.flags_table.selectRow(0)
+            settle(app, 1.0)
+            window.grab().save(str(args.out / "indicators_flags.png"))
+            page.tabs.setCurrentIndex(0)
     window.nav.setCurrentRow(0)
     settle(app)
     window.grab().save(str(args.out / "main_window.png"))

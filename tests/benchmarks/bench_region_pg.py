@@ -307,6 +307,122 @@ def pg_cache(server, cache_dir: Path, total: int, regenerate: bool):
     return restore, save
 
 
+def municipality_packages(total: int, cache_dir: Path | None) -> Path:
+    """The 50 municipalities' signed packages (each: its 20 schools' share of ``total`` results, made by
+    the real export service from a municipality database with its own Ed25519 key) and their public
+    keys, generated once into ``cache_dir`` (not timed)."""
+    from ersoko_desktop.db.migrate import head_revision
+    from ersoko_desktop.services.keys import export_public, init_key
+    from ersoko_desktop.services.packages import export_package
+    from ersoko_desktop.settings import set_own_organization
+
+    base = cache_dir if cache_dir is not None else Path(tempfile.mkdtemp(prefix="bench-packages-"))
+    folder = base / f"packages-{total}-{head_revision()}"
+    if (folder / "done").exists():
+        return folder
+    building = folder.with_name(folder.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-munis-"))
+    for m in range(MUNICIPALITIES):
+        code = f"M{m:02d}"
+        engine = open_database(str(work / f"{code}.sqlite"))
+        try:
+            with session_scope(engine) as s:
+                schools, procs = create_region(s)
+                ids = [i for (i,) in s.execute(text(
+                    "SELECT o.id FROM organization o JOIN organization m ON o.parent_id = m.id "
+                    f"WHERE m.code = '{code}' ORDER BY o.code"))]
+                set_own_organization(s, code)
+                init_key(s)
+                export_public(s, out=building / f"{code}.pub.json")
+            for chunk in result_rows(ids, procs, total // len(schools) * len(ids), seed=100 + m):
+                with session_scope(engine) as s:
+                    bulk_insert(s, ParticipantResult.__table__, chunk)
+            with session_scope(engine) as s:
+                export_package(s, out=building / f"{code}.zip", recipient="R")
+        finally:
+            engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work / code}.sqlite{suffix}").unlink(missing_ok=True)
+        print(f"пакет {code} готов", file=sys.stderr, flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    building.rename(folder)
+    (folder / "done").touch()
+    return folder
+
+
+def measure_region_through_packages(url: str, packages: Path, out: dict) -> None:
+    """The issue's scenario on a fresh region database: import every municipality's package with
+    ``services.packages.import_package`` (which also computes the statistics of what arrived), then
+    everything the region needs — as the analyst meets it right after the imports."""
+    from ersoko_desktop.services.keys import trust_file
+    from ersoko_desktop.services.packages import import_package
+    from ersoko_desktop.settings import set_own_organization
+
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as s:
+            create_region(s)
+            set_own_organization(s, "R")
+            for pub in sorted(packages.glob("*.pub.json")):
+                trust_file(s, pub)
+        out["load_average_before_import"] = [round(v, 2) for v in os.getloadavg()]
+        with timed_cpu(out, "import_all_packages_s"):
+            for pkg in sorted(packages.glob("*.zip")):
+                with session_scope(engine) as s:
+                    report = import_package(s, pkg)
+                assert report.status == "imported" and not report.stats.conflicts, report.message
+        with engine.connect() as c:
+            out["rows"] = c.execute(text("SELECT COUNT(*) FROM participant_result")).scalar_one()
+        out["import_rows_per_s"] = int(out["rows"] / out["import_all_packages_s"]) if out["import_all_packages_s"] else None
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("ANALYZE"))
+        measure_everything(engine, out, "after_import")
+        measure_everything(engine, out, "again")
+    finally:
+        engine.dispose()
+
+
+def measure_everything(engine, out: dict, label: str) -> None:
+    """Indicators at every level + solve rates + signs of schools and municipalities + risk + ШНОР."""
+    from ersoko_desktop.domain.indicators.shnor import shnor_schools
+    from ersoko_desktop.domain.indicators.tasks import task_solve_sums
+    from ersoko_desktop.services.indicators import evaluate_dataset, load_catalog, load_dataset
+    from ersoko_desktop.services.objectivity import ObjectivityParams, ShnorParams, signs_frame
+
+    with session_scope(engine) as session, timed_cpu(out, f"everything_{label}_s"):
+        dataset = load_dataset(session, with_tasks=True)
+        tables = evaluate_dataset(dataset, load_catalog())
+        tasks = task_solve_sums(dataset)
+        flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
+        muni_flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["municipality"],
+                                 level="municipality")
+        shnor = shnor_schools(tables.level("school"), ShnorParams())
+    out["flags"], out["municipal_flags"], out["shnor"] = len(flags), len(muni_flags), len(shnor)
+    out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
+
+
+def run_through_packages(scale: float, backends: list[str], cache_dir: Path | None) -> list[dict]:
+    total = int(FULL_RESULTS * scale)
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    packages = municipality_packages(total, cache_dir)
+    results = []
+    for backend in backends:
+        out: dict = {"backend": backend}
+        if backend == "postgresql":
+            with private_server() as server:
+                measure_region_through_packages(server.url(server.create_database(prefix="region")), packages, out)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="bench-region-"))
+            measure_region_through_packages(str(folder / "region.sqlite"), packages, out)
+            shutil.rmtree(folder, ignore_errors=True)
+        results.append(out)
+    return results
+
+
 def measure_package_import(region_url: str, total: int, out: dict) -> None:
     """One municipality (20 schools) exports a real signed package; a fresh region database
     imports it with ``services.packages.import_package``. The rate is extrapolated to the region."""
@@ -406,11 +522,22 @@ def main(argv=None) -> int:
     ap.add_argument("--pg-url", help="существующая пустая база PostgreSQL (иначе запускается свой сервер)")
     ap.add_argument("--packages", action="store_true",
                     help="также импорт настоящего пакета одного муниципалитета (20 школ) и экстраполяция на регион")
+    ap.add_argument("--through-packages", action="store_true",
+                    help="сценарий задачи: импорт пакетов всех 50 муниципалитетов в новую базу региона, затем всё")
     ap.add_argument("--json", type=Path, help="записать результаты в файл")
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                     help="где хранить сгенерированные базы между запусками")
     ap.add_argument("--regenerate", action="store_true", help="сгенерировать базы заново")
     args = ap.parse_args(argv)
+    os.environ.setdefault("ERSOKO_HOME", tempfile.mkdtemp(prefix="bench-home-"))  # keys, received packages
+    if args.through_packages:
+        results = run_through_packages(args.scale, args.backends.split(","), args.cache_dir)
+        print(f"Регион через пакеты: {MUNICIPALITIES} муниципалитетов, {SCHOOLS} школ, {len(YEARS)} года, "
+              f"масштаб {args.scale}")
+        print_side_by_side(results)
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        return 0
     results = run(args.scale, args.backends.split(","), args.pg_url, args.packages, args.cache_dir, args.regenerate)
     print(f"Регион: {MUNICIPALITIES} муниципалитетов, {SCHOOLS} школ, {len(YEARS)} года, масштаб {args.scale}")
     print_side_by_side(results)
