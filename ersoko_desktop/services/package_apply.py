@@ -14,6 +14,8 @@ takes the package's side in every such conflict; each override is written to the
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -111,6 +113,8 @@ class _Writer:
         self.result_blocks: list[tuple[int, int]] = []  # procedure × school whose results were written
         self.stats = ApplyStats()
         self._stored: dict[str, str] = {}
+        self._procedures: dict[tuple, Procedure] = {}  # a package has a block per school × procedure
+        self._pending: list[tuple[ImportBatch, int, int, list]] = []  # blocks queued by _insert_results
 
     def _clash(self, entity: str, what: str, why: str, *, before: dict, after: dict) -> bool:
         """A conflict: report it and keep the local data (False), or, when the user chose to accept
@@ -125,15 +129,22 @@ class _Writer:
 
     # -- results
     def _procedure(self, spec: dict) -> Procedure:
-        # get_or_create: two packages with the same new procedure may be imported at once (regional server).
-        proc, _created = get_or_create(
-            self.session, Procedure,
-            where={"kind": spec["kind"], "subject": spec["subject"], "grade": spec["grade"], "year": spec["year"]},
-            values={"date": _date(spec.get("date")), "spec": spec.get("spec")})
-        return proc
+        key = (spec["kind"], spec["subject"], spec["grade"], spec["year"])
+        if key not in self._procedures:
+            # get_or_create: two packages with the same new procedure may be imported at once (regional server).
+            self._procedures[key], _created = get_or_create(
+                self.session, Procedure, where=dict(zip(("kind", "subject", "grade", "year"), key)),
+                values={"date": _date(spec.get("date")), "spec": spec.get("spec")})
+        return self._procedures[key]
 
     def results(self, progress: Progress) -> None:
         groups = self.payload.results
+        with self.session.no_autoflush:  # the queued import batches are flushed once, by _write_results
+            self._compare_and_queue(groups, progress)
+        progress.step(0.75, "Запись результатов")
+        self._write_results()
+
+    def _compare_and_queue(self, groups: list[dict], progress: Progress) -> None:
         for i, group in enumerate(groups):
             proc = self._procedure(group["procedure"])
             school_id = self.org_ids[group["school"]]
@@ -155,7 +166,7 @@ class _Writer:
                 else:
                     self.stats.results_inserted += len(incoming)
                 self._insert_results(proc, school_id, group)
-            progress.step(0.1 + 0.7 * (i + 1) / max(len(groups), 1), f"Результаты: {what}")
+            progress.step(0.1 + 0.6 * (i + 1) / max(len(groups), 1), f"Результаты: {what}")
 
     def _results_clash(self, what: str, local: dict, incoming: dict, batch_ids: set, group: dict) -> bool:
         """True when the local results stay (a conflict not overridden)."""
@@ -183,18 +194,31 @@ class _Writer:
         return incoming_time is None or max(local_times) > incoming_time
 
     def _insert_results(self, proc: Procedure, school_id: int, group: dict) -> None:
+        """Queue a block's rows; :meth:`_write_results` writes every block of the package at once."""
         batch = ImportBatch(kind="package", file_name=self.label[:500], sha256=self.package_sha, procedure_id=proc.id,
                             imported_at=utcnow(), rows=len(group["rows"]),
                             summary={"package_id": self.package_id, "school": group["school"],
                                      "sender_updated_at": group.get("updated_at"),
                                      **({"corrected_by": self.corrected_by} if self.corrected_by else {})})
         self.session.add(batch)
+        self._pending.append((batch, proc.id, school_id, group["rows"]))
+
+    def _write_results(self) -> None:
+        """One flush for the import batches and one bulk insert for the rows of every block (a
+        municipality's package has a block per school × procedure: hundreds of them)."""
+        if not self._pending:
+            return
         self.session.flush()
-        base = {"procedure_id": proc.id, "school_id": school_id, "batch_id": batch.id}
         bulk_insert(self.session, ParticipantResult.__table__,
-                    (base | dict(zip(RESULT_COLUMNS, row)) for row in group["rows"]))
-        invalidate_stats(self.session, procedure_id=proc.id, school_ids=[school_id])
-        self.result_blocks.append((proc.id, school_id))
+                    ({"procedure_id": pid, "school_id": sid, "batch_id": batch.id} | dict(zip(RESULT_COLUMNS, row))
+                     for batch, pid, sid, rows in self._pending for row in rows))
+        by_procedure: dict[int, list[int]] = defaultdict(list)
+        for _batch, pid, sid, _rows in self._pending:
+            by_procedure[pid].append(sid)
+            self.result_blocks.append((pid, sid))
+        for pid, schools in by_procedure.items():
+            invalidate_stats(self.session, procedure_id=pid, school_ids=schools)
+        self._pending = []
 
     # -- evidence
     def _store_evidence(self, sha: str) -> str | None:

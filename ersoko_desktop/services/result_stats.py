@@ -104,8 +104,8 @@ def _recompute(session: Session, blocks: dict[tuple[int, int], int | None]) -> t
     for pid, schools in by_proc.items():
         # A batch of schools at a time: memory bounded by BATCH_ROWS results, not by the procedure
         # (a million-row import computes its statistics inside its own transaction).
-        for batch, whole in _batches(session, pid, schools):
-            frame = _read_results(session, pid, batch, whole=whole)
+        for batch in _batches(session, pid, schools):
+            frame = _read_results(session, pid, batch)
             stats = compute_stats(frame)
             sizes = frame["school_id"].value_counts().to_dict() if len(frame) else {}
             built = block_payloads(stats)
@@ -127,40 +127,37 @@ def block_payloads_empty() -> tuple[str, bytes]:
 
 
 def _batches(session: Session, pid: int, schools: list[int]):
-    """(schools, whole) batches of ``schools`` of procedure ``pid`` with at most BATCH_ROWS results and
-    IN_CHUNK schools each; ``whole``: the batch is every school of the procedure (read without a list)."""
-    sizes = dict(session.execute(text(
-        f"SELECT school_id, COUNT(*) FROM participant_result WHERE procedure_id = {int(pid)} GROUP BY school_id")).all())
-    wanted = sorted(set(schools))
-    if sum(sizes.get(s, 0) for s in wanted) <= BATCH_ROWS and set(sizes) <= set(wanted):
-        yield wanted, True
-        return
+    """``schools`` of procedure ``pid`` in batches of at most BATCH_ROWS results and IN_CHUNK schools."""
+    wanted = sorted({int(s) for s in schools})
+    sizes: dict[int, int] = {}
+    for part in _chunks(wanted):
+        sizes.update(session.execute(text(
+            f"SELECT school_id, COUNT(*) FROM participant_result WHERE procedure_id = {int(pid)} "
+            f"AND school_id IN ({', '.join(map(str, part))}) GROUP BY school_id")).all())
     batch: list[int] = []
     rows = 0
     for sid in wanted:
         n = sizes.get(sid, 0)
         if batch and (rows + n > BATCH_ROWS or len(batch) >= IN_CHUNK):
-            yield batch, False
+            yield batch
             batch, rows = [], 0
         batch.append(sid)
         rows += n
     if batch:
-        yield batch, False
+        yield batch
 
 
-def _read_results(session: Session, pid: int, schools: list[int], *, whole: bool) -> pd.DataFrame:
+def _read_results(session: Session, pid: int, schools: list[int]) -> pd.DataFrame:
     """Result rows of ``schools`` in procedure ``pid`` (the DBAPI cursor: Row objects cost seconds)."""
     columns = ["procedure_id", *ROW_COLUMNS]
     # As text on both databases: psycopg would build Python lists from JSON (5x slower than the
     # tokenizer of domain.indicators.stats on the regional server, measured).
     select_cols = ("procedure_id, school_id, class_letter, primary_score, mark, journal_mark, "
                    "CAST(task_scores AS TEXT)")
-    where = f"procedure_id = {int(pid)}"
-    if not whole:
-        where += f" AND school_id IN ({', '.join(str(int(s)) for s in schools)})"
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(f"SELECT {select_cols} FROM participant_result WHERE {where}")
+        cursor.execute(f"SELECT {select_cols} FROM participant_result WHERE procedure_id = {int(pid)} "
+                       f"AND school_id IN ({', '.join(str(int(s)) for s in schools)})")
         rows = cursor.fetchall()
     finally:
         cursor.close()
