@@ -164,6 +164,12 @@ def test_s4_needs_n_30():
     assert "S4" not in signs_of(s4_group(37), params=ObjectivityParams(s4_min_n=31))
 
 
+def test_s4_also_needs_the_general_minimum_n():
+    # A has N = 30: with min_n 31 no sign is judged for it, S4 included (s4_min_n stays 30)
+    assert "S4" not in signs_of(s4_group(37), params=ObjectivityParams(min_n=31))
+    assert "S4" in signs_of(s4_group(37), params=ObjectivityParams(min_n=30))
+
+
 def test_s4_thresholds_from_the_data_when_no_spec():
     b = s4_group(37)
     b.procs[1]["spec"] = None   # lowest score with «4» in the data is 11 as well

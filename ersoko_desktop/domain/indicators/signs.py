@@ -121,7 +121,8 @@ def compute_signs(school: pd.DataFrame, reference: pd.DataFrame, gaps: pd.DataFr
             df[f"{name}{m}"] = values
         s4_mark = s4_mark.where(~hit | s4_mark.notna(), float(m))
         s4 |= hit
-    df["S4"] = (df["score_n"] >= p.s4_min_n) & s4
+    # N ≥ min_n like every sign, and the scores of at least s4_min_n participants (a distribution)
+    df["S4"] = enough & (df["score_n"] >= p.s4_min_n) & s4
     df["s4_mark"] = s4_mark
     # S5 — inverted difficulty (task levels from the spec).
     if len(gaps):
