@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ..db.bulk import JSONText, bulk_insert
@@ -247,6 +247,10 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
             values={"date": date, "spec": spec[0].as_json() if spec[0] else None})
         if not created and _same_file_already_imported(session, procedure, report):
             return report
+    if procedure is not None and not options.dry_run and _wait_for_other_imports(session, procedure.id):
+        # another import of this procedure committed while we waited: compare with what it wrote
+        if _same_file_already_imported(session, procedure, report):
+            return report
     plan = _plan(session, procedure, data, school_ids, spec, layout)
     report.schools = len(plan.schools)
     report.imported, report.replaced, report.unchanged = plan.imported, plan.replaced, plan.unchanged
@@ -259,6 +263,20 @@ def _import(session: Session, path: Path, source: RowSource, options: ImportOpti
     _write(session, path, report, procedure, (kind, subject, grade, year, date), spec, data, plan, layout, progress)
     progress.step(1.0, "Готово")
     return report
+
+
+IMPORT_LOCK = 0x45525201  # pg_advisory_xact_lock(IMPORT_LOCK, procedure id): results imports of a procedure
+
+
+def _wait_for_other_imports(session: Session, procedure_id: int) -> bool:
+    """On the regional server, results imports into one procedure take turns (a transaction-level
+    advisory lock, released at commit or rollback): the later one then compares with what the earlier
+    one wrote instead of colliding with its uncommitted rows on the unique key. SQLite has one writer
+    at a time anyway. Returns whether a lock was taken."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(text("SELECT pg_advisory_xact_lock(:ns, :pid)"), {"ns": IMPORT_LOCK, "pid": int(procedure_id)})
+    return True
 
 
 @dataclass
