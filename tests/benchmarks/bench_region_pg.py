@@ -200,10 +200,7 @@ def timed_cpu(store: dict, key: str):
 
 
 def measure_reads(engine, out: dict) -> None:
-    from ersoko_desktop.domain.indicators.shnor import shnor_schools
-    from ersoko_desktop.domain.indicators.tasks import task_solve_sums
-    from ersoko_desktop.services.indicators import compute_tables, evaluate_dataset, load_catalog, load_dataset
-    from ersoko_desktop.services.objectivity import ShnorParams, ObjectivityParams, signs_frame
+    from ersoko_desktop.services.indicators import compute_tables, load_catalog
 
     load_catalog()
     with session_scope(engine) as session:  # cold: as right after the imports
@@ -214,18 +211,7 @@ def measure_reads(engine, out: dict) -> None:
     with session_scope(engine) as session, timed_cpu(out, "region_indicators_warm_s"):
         tables = compute_tables(session)
     out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
-    with session_scope(engine) as session, timed_cpu(out, "everything_warm_s"):
-        dataset = load_dataset(session, with_tasks=True)
-        tables = evaluate_dataset(dataset, load_catalog())
-        tasks = task_solve_sums(dataset)
-        flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["school"])
-        muni_flags = signs_frame(dataset, ObjectivityParams(), tables=tables, school_tasks=tasks["municipality"],
-                                 level="municipality")
-        shnor = shnor_schools(tables.level("school"), ShnorParams())
-    out["flags"] = len(flags)
-    out["risk"] = int(flags["risk"].sum()) if len(flags) else 0
-    out["municipal_flags"] = len(muni_flags)
-    out["shnor"] = len(shnor)
+    measure_everything(engine, out, "warm")
     session = make_session_factory(engine)()
     try:
         with timed_cpu(out, "sql_aggregate_s"):
@@ -401,6 +387,7 @@ def measure_everything(engine, out: dict, label: str) -> None:
                                  level="municipality")
         shnor = shnor_schools(tables.level("school"), ShnorParams())
     out["flags"], out["municipal_flags"], out["shnor"] = len(flags), len(muni_flags), len(shnor)
+    out["risk"] = int(flags["risk"].sum()) if len(flags) else 0
     out["indicator_rows"] = {lv: len(f) for lv, f in tables.levels.items()}
 
 
