@@ -16,7 +16,7 @@ from .context import CliContext, emit_json
 
 # Command-group modules, in help order. A module that is not there yet is skipped.
 COMMAND_MODULES = ("init", "org", "results", "indicators", "roadmap", "form", "keys", "package", "report", "server",
-                   "backup")
+                   "thresholds", "backup")
 
 
 def build_parser() -> argparse.ArgumentParser:
