@@ -53,6 +53,18 @@ class DatabaseError(ErsokoError):
     """The database cannot be opened, is too new, or is damaged."""
 
 
+class RememberedDatabaseMissing(DatabaseError):
+    """The database chosen earlier (preference ``db``) is not there — an unplugged drive, a network
+    folder not connected. Never answered by creating an empty database in its place."""
+
+    def __init__(self, path):
+        self.path = path
+        super().__init__(
+            f"База данных, выбранная ранее, не найдена: {path}. Возможно, отключён съёмный диск или "
+            "недоступна сетевая папка. Подключите диск и запустите программу снова, или откройте другую "
+            "базу (в командной строке — параметр --db).")
+
+
 class NotFoundError(ErsokoError):
     """A referenced object (organization, roadmap, form…) does not exist."""
 

@@ -18,11 +18,18 @@ ENV_VAR = "ERSOKO_DB"
 
 def resolve_db(db: str | os.PathLike | None = None) -> str:
     """``--db`` wins, then ``ERSOKO_DB``, then the database the user chose (preference ``db``, set by
-    the first-run wizard), then the user data dir; a plain path becomes a SQLite URL."""
-    value = str(db) if db else os.environ.get(ENV_VAR) or remembered_db() or str(default_db_path())
+    the first-run wizard), then the user data dir; a plain path becomes a SQLite URL. A chosen database
+    file that is gone raises :class:`~ersoko_desktop.errors.RememberedDatabaseMissing`."""
+    remembered = None if db or os.environ.get(ENV_VAR) else remembered_db()
+    value = str(db) if db else os.environ.get(ENV_VAR) or remembered or str(default_db_path())
     if "://" in value:
         return _with_driver(value)
     path = Path(value).expanduser().absolute()
+    if remembered and not path.exists():
+        # an unplugged drive: creating the folder and an empty database there would split the data
+        from ..errors import RememberedDatabaseMissing
+
+        raise RememberedDatabaseMissing(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
-from ..errors import ErsokoError
+from ..errors import ErsokoError, RememberedDatabaseMissing
 from ..paths import demo_db_path, resources_root
 from ..safety.crash import setup_logging
 from ..safety.startup import DatabaseDamagedError
@@ -130,6 +130,10 @@ def _open_for_run(db: str | None, demo: bool, self_test: bool) -> AppContext | N
         except DatabaseDamagedError as exc:
             if self_test or not offer_restore(exc):
                 return None
+        except RememberedDatabaseMissing as exc:
+            db = ask_missing_database(exc)  # this session only: the chosen database stays the choice
+            if db is None:
+                return None
         except ErsokoError as exc:
             local = local_fallback(db, demo=demo, self_test=self_test)
             if local is None or not ask_local_fallback(exc):
@@ -153,6 +157,39 @@ def local_fallback(db: str | None, *, demo: bool = False, self_test: bool = Fals
     if not remembered or "://" not in remembered:
         return None
     return str(default_db_path())
+
+
+def missing_database_box(exc: RememberedDatabaseMissing) -> tuple[QMessageBox, dict]:
+    """The question asked when the chosen database file is gone; returns the box and its buttons by
+    the answer they stand for ("choose", "local", "exit")."""
+    from ..paths import default_db_path
+
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                      f"{exc}\n\nМожно открыть другой файл базы или базу на этом компьютере ({default_db_path()}); "
+                      "при следующем запуске программа снова будет искать выбранную базу.")
+    buttons = {"choose": box.addButton("Открыть другой файл…", QMessageBox.ButtonRole.AcceptRole),
+               "local": box.addButton("Открыть базу на этом компьютере", QMessageBox.ButtonRole.AcceptRole),
+               "exit": box.addButton("Выход", QMessageBox.ButtonRole.RejectRole)}
+    box.setDefaultButton(buttons["exit"])
+    return box, buttons
+
+
+def ask_missing_database(exc: RememberedDatabaseMissing) -> str | None:
+    """The database to open this time instead of the missing one, or None to exit."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from ..paths import default_db_path
+
+    box, buttons = missing_database_box(exc)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is buttons["local"]:
+        return str(default_db_path())
+    if clicked is buttons["choose"]:
+        path, _ = QFileDialog.getOpenFileName(None, "Файл базы ЕРСОКО", str(default_db_path().parent),
+                                              "База ЕРСОКО (*.sqlite *.db);;Все файлы (*)")
+        return path or None
+    return None
 
 
 def ask_local_fallback(exc: ErsokoError) -> bool:

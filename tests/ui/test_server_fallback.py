@@ -47,3 +47,64 @@ def pytest_fail(message: str):
     import pytest
 
     pytest.fail(message)
+
+
+# --- a database file chosen earlier is gone (an unplugged drive) ------------------------------------
+
+def _remember_missing(tmp_path):
+    gone = tmp_path / "Флешка" / "ЕРСОКО" / "ersoko.sqlite"   # the drive is not plugged in
+    save_preferences({"db": str(gone)})
+    return gone
+
+
+def test_a_missing_chosen_database_is_never_created_empty(tmp_path, ersoko_home):
+    from ersoko_desktop.db.engine import resolve_db
+    from ersoko_desktop.errors import RememberedDatabaseMissing
+
+    gone = _remember_missing(tmp_path)
+    try:
+        resolve_db(None)
+    except RememberedDatabaseMissing as exc:
+        assert exc.path == gone and "отключён съёмный диск" in str(exc) and str(gone) in str(exc)
+    else:
+        raise AssertionError("no error for a missing chosen database")
+    assert not gone.parent.exists()                      # no folder made where the drive should be
+    # what the user names explicitly is still created (``init`` of a new database)
+    explicit = tmp_path / "новая" / "база.sqlite"
+    assert resolve_db(str(explicit)) == f"sqlite:///{explicit}" and explicit.parent.is_dir()
+
+
+def test_cli_reports_the_missing_database_and_exits_2(tmp_path, ersoko_home, capsys):
+    from ersoko_desktop.cli import main
+
+    gone = _remember_missing(tmp_path)
+    assert main(["org", "list"]) == 2
+    assert "База данных, выбранная ранее, не найдена" in capsys.readouterr().err
+    assert not gone.parent.exists()
+
+
+def test_gui_offers_another_file_or_the_local_database(qtbot, tmp_path, ersoko_home, monkeypatch):
+    gone = _remember_missing(tmp_path)
+    asked: list[str] = []
+    monkeypatch.setattr(application, "ask_missing_database",
+                        lambda exc: asked.append(str(exc.path)) or str(default_db_path()))
+    ctx = application._open_for_run(None, False, False)
+    try:
+        assert asked == [str(gone)]
+        assert ctx is not None and ctx.db_label == str(default_db_path())
+    finally:
+        ctx.close()
+    assert load_preferences()["db"] == str(gone)         # next start looks for the chosen database again
+    assert not gone.parent.exists()
+    monkeypatch.setattr(application, "ask_missing_database", lambda exc: None)
+    assert application._open_for_run(None, False, False) is None   # «Выход»
+
+
+def test_missing_database_question_names_the_file_and_the_choices(qtbot, tmp_path, ersoko_home):
+    from ersoko_desktop.errors import RememberedDatabaseMissing
+
+    box, buttons = application.missing_database_box(RememberedDatabaseMissing(tmp_path / "E" / "ersoko.sqlite"))
+    qtbot.addWidget(box)
+    assert str(tmp_path / "E" / "ersoko.sqlite") in box.text() and str(default_db_path()) in box.text()
+    assert [b.text() for b in buttons.values()] == ["Открыть другой файл…", "Открыть базу на этом компьютере", "Выход"]
+    assert box.defaultButton() is buttons["exit"]
