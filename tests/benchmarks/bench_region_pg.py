@@ -25,8 +25,19 @@ procedures stay, pupils per school shrink). For each backend:
 Every figure is wall time; ``*_cpu_s`` is the CPU time of this process (the database server's
 own CPU is not in it), and the load average is printed because the machine is shared.
 
+With ``--through-packages`` — the issue's scenario end to end: the 50 municipalities' real signed
+packages (made once by the export service, each from its own municipality database and key; cached
+in ``--cache-dir``, not timed) are imported with ``services.packages.import_package`` into a fresh
+region database, then everything (indicators at every level, solve rates, signs of schools and of
+municipalities, risk list, ШНОР) is computed — as the analyst meets it after the imports, and again.
+Measured 2026-11-24 at ``--scale 1`` (4 980 000 results, the machine also running the test suite,
+load 1–3.7): PostgreSQL — import 965 s wall / 304 s CPU of this process (5 160 rows/s), everything
+right after the imports **3.87 s wall** / 2.34 s CPU (target < 10 s), again 3.0 s; SQLite — import
+613 s / 361 s CPU (8 125 rows/s), everything 2.49 s / 2.38 s, again 2.71 s. Same 204 flags and 266
+ШНОР on both.
+
 Run: ``python tests/benchmarks/bench_region_pg.py [--scale 0.1] [--backends postgresql,sqlite]
-[--pg-url URL] [--packages]``. Without ``--pg-url`` a private server is started like the tests do.
+[--pg-url URL] [--packages] [--through-packages]``. Without ``--pg-url`` a private server is started like the tests do.
 With pytest: ``pytest tests/benchmarks/bench_region_pg.py -m benchmark -s`` (scale 0.02).
 """
 
