@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QTabWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QTabWidget
 
 
 def settings() -> QSettings:
@@ -66,7 +66,15 @@ class Remember:
     def tabs(self, name: str, tabs: QTabWidget) -> QTabWidget:
         self._widgets[name] = tabs
         tabs.tabBarClicked.connect(lambda index, n=name: self.save(n, index))
+        tabs.currentChanged.connect(lambda index, n=name, t=tabs: self._tab_by_keyboard(n, t, index))
         return tabs
+
+    def _tab_by_keyboard(self, name: str, tabs: QTabWidget, index: int) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab switch tabs with the focus inside the tab widget: the user's
+        choice, kept like a click. A page turning to a tab for the user (focus elsewhere) is not."""
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is tabs or tabs.isAncestorOf(focus)):
+            self.save(name, index)
 
     # --- storage -------------------------------------------------------------------------------
     def save(self, name: str, value: Any) -> None:

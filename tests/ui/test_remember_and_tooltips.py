@@ -7,7 +7,7 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QMenu
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLineEdit, QMenu
 
 from ersoko_desktop.ui.context import AppContext
 
@@ -131,3 +131,26 @@ def test_dialogs_enter_is_the_main_action_and_escape_closes(qtbot, demo_ctx, mak
     assert getattr(dialog, default).isDefault()  # Enter presses it
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Rejected
+
+
+def test_tab_chosen_with_ctrl_tab_is_restored_but_not_one_a_page_turns_to(qtbot, demo_ctx):
+    from PySide6.QtCore import QThreadPool
+
+    def settled(p):  # the page's background loads end before it is closed
+        QThreadPool.globalInstance().waitForDone(30_000)
+        return p
+
+    page = settled(_page(qtbot, "roadmaps", demo_ctx))
+    page.activateWindow()
+    qtbot.waitUntil(lambda: page.isActiveWindow())
+    page.tabs.currentWidget().setFocus()
+    assert page.tabs.currentIndex() == 0
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert page.tabs.currentIndex() == 1              # «Ближайшие месяцы»
+    page.close()
+    again = settled(_page(qtbot, "roadmaps", demo_ctx))
+    assert again.tabs.currentIndex() == 1
+    again.setFocus()                                   # focus outside the tabs: the page itself turns
+    again.tabs.setCurrentIndex(0)
+    again.close()
+    assert settled(_page(qtbot, "roadmaps", demo_ctx)).tabs.currentIndex() == 1
